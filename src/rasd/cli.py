@@ -1,0 +1,194 @@
+"""The ``rasd`` command line: one subcommand per stage.
+
+    rasd extract ARTICLE --published 2021-12-09      one article (text or HTML; - for stdin)
+    rasd extract --jsonl articles.jsonl              many articles, one JSON object per line
+    rasd evaluate GOLD.jsonl PREDICTED.jsonl         score against a hand-annotated gold file
+
+Exit codes: 0 success (even with no events), 2 usage errors (bad option, missing file, bad date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+
+from rasd.ingest import ArticleRejected, read_jsonl_articles
+from rasd.schema import Article, Event
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="rasd (رصد): Arabic conflict news to ACLED-model events.")
+gazetteer_app = typer.Typer(no_args_is_help=True, help="Inspect the gazetteer rasd geocodes with.")
+app.add_typer(gazetteer_app, name="gazetteer")
+
+_TABLE_COLUMNS = (
+    ("doc_id", 22), ("status", 9), ("event_date", 10), ("sub_event_type", 30), ("actor1", 30), ("actor2", 26),
+    ("location", 18), ("admin1", 13), ("geo_precision", 3), ("fatalities", 4),
+)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"rasd: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _extractor(gazetteer: Optional[Path]):  # type: ignore[no-untyped-def]
+    from rasd.gazetteer import get_gazetteer
+    from rasd.pipeline import Extractor
+
+    try:
+        return Extractor(get_gazetteer(gazetteer))
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+
+
+def _print_table_header() -> None:
+    typer.echo("  ".join(name[:width].ljust(width) for name, width in _TABLE_COLUMNS))
+
+
+def _print_event(event: Event, fmt: str, explain: bool) -> None:
+    if fmt == "table":
+        row = event.to_json_dict()
+        cells = []
+        for name, width in _TABLE_COLUMNS:
+            value = row[name]
+            text = "" if value is None else str(value)
+            if name == "status" and value == "candidate":
+                text = f"cand:{row['reason']}"[:width]
+            cells.append(text[:width].ljust(width))
+        typer.echo("  ".join(cells))
+    else:
+        typer.echo(json.dumps(event.to_json_dict(), ensure_ascii=False))
+    if explain:
+        typer.echo(f"    notes: {event.notes}")
+        typer.echo(f"    sentence: {event.source_sentence}")
+        for field_name, rule in event.explain.items():
+            evidence_key = {"sub_event_type": "trigger", "event_date": "date", "location": "location"}.get(field_name, field_name)
+            span = event.evidence.get(evidence_key)
+            where = f" «{span.text}» [{span.start}:{span.end}]" if span else ""
+            typer.echo(f"    {field_name}: {rule}{where}")
+
+
+@app.command()
+def extract(
+    article: Optional[str] = typer.Argument(None, help="Article file (plain text or HTML), or - for stdin."),
+    published: Optional[str] = typer.Option(None, "--published", help="Publication date, YYYY-MM-DD."),
+    jsonl: Optional[str] = typer.Option(None, "--jsonl", help="JSON Lines of articles (file or -)."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (default) or table."),
+    explain: bool = typer.Option(False, "--explain", help="Show, per event, the lexicon entry or rule behind each field."),
+    gazetteer: Optional[Path] = typer.Option(None, "--gazetteer", help="Gazetteer TSV(.gz); default RASD_GAZETTEER or the built-in fallback."),
+    doc_id: str = typer.Option("", "--id", help="Article id for a single article (default: the file name)."),
+    max_chars: int = typer.Option(200_000, "--max-chars", help="Reject articles longer than this."),
+) -> None:
+    """Extract ACLED-model events (and review candidates) from Arabic news."""
+    if fmt not in ("jsonl", "table"):
+        _fail(f"--format must be jsonl or table, not {fmt!r}")
+    if (article is None) == (jsonl is None):
+        _fail("give one ARTICLE (or -) or --jsonl FILE")
+    extractor = _extractor(gazetteer)
+    if fmt == "table":
+        _print_table_header()
+    if jsonl is not None:
+        _extract_jsonl(extractor, jsonl, fmt, explain, max_chars)
+        return
+    assert article is not None
+    raw = _read_source(article)
+    from rasd.prepare import html_published_date, looks_like_html
+
+    if published is None and looks_like_html(raw):
+        published = html_published_date(raw)
+    if published is None:
+        _fail("--published YYYY-MM-DD is required: relative dates (أمس، الخميس) are resolved against it")
+    try:
+        date = dt.date.fromisoformat(published)
+    except ValueError:
+        _fail(f"--published must be YYYY-MM-DD, not {published!r}")
+    name = doc_id or ("stdin" if article == "-" else Path(article).stem)
+    result = extractor.run(Article(id=name, published=date, text=raw))
+    for event in result.events:
+        _print_event(event, fmt, explain)
+
+
+def _read_source(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    p = Path(path)
+    if not p.is_file():
+        _fail(f"no such file: {path}")
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text")
+    return ""
+
+
+def _lines(source: str) -> Iterator[str]:
+    if source == "-":
+        yield from sys.stdin
+        return
+    p = Path(source)
+    if not p.is_file():
+        _fail(f"no such file: {source}")
+    with p.open(encoding="utf-8", errors="replace") as handle:
+        yield from handle
+
+
+def _extract_jsonl(extractor, source: str, fmt: str, explain: bool, max_chars: int) -> None:  # type: ignore[no-untyped-def]
+    read = coded = rejected = events = candidates = 0
+    for item in read_jsonl_articles(_lines(source), max_chars=max_chars):
+        read += 1
+        if isinstance(item, ArticleRejected):
+            rejected += 1
+            typer.echo(f"rasd: line {item.line}: rejected ({item.reason}){' id=' + item.article_id if item.article_id else ''}", err=True)
+            continue
+        try:
+            result = extractor.run(item)
+        except Exception as exc:  # an extractor bug must not stop the batch nor lose the article
+            rejected += 1
+            typer.echo(f"rasd: article {item.id}: rejected (extractor error: {type(exc).__name__}: {exc})", err=True)
+            continue
+        coded += 1
+        for event in result.events:
+            events += event.status == "event"
+            candidates += event.status == "candidate"
+            _print_event(event, fmt, explain)
+    typer.echo(f"rasd: read {read} articles, coded {coded}, rejected {rejected}; "
+               f"{events} events, {candidates} candidates", err=True)
+
+
+@app.command()
+def evaluate(
+    gold: Path = typer.Argument(..., help="Gold JSONL (docs/GOLD_FORMAT.md), a file or a folder of *.jsonl."),
+    predicted: Path = typer.Argument(..., help="rasd's output JSONL (rasd extract --jsonl)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Score predicted events against a gold file: precision, recall, F1, per type and per field."""
+    from rasd.evaluate import evaluate_files, format_report
+
+    for path in (gold, predicted):
+        if not path.exists():
+            _fail(f"no such file: {path}")
+    report = evaluate_files(gold, predicted)
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
+
+
+@gazetteer_app.command("info")
+def gazetteer_info(gazetteer: Optional[Path] = typer.Option(None, "--gazetteer")) -> None:
+    """What gazetteer is loaded: source, places, names."""
+    extractor_gazetteer = _extractor(gazetteer).gazetteer
+    typer.echo(json.dumps(extractor_gazetteer.info(), ensure_ascii=False, indent=2))
+
+
+@gazetteer_app.command("lookup")
+def gazetteer_lookup(name: str, gazetteer: Optional[Path] = typer.Option(None, "--gazetteer")) -> None:
+    """Places a name can refer to, with their admin names."""
+    g = _extractor(gazetteer).gazetteer
+    for place in g.lookup(name):
+        typer.echo(f"{place.id}\t{place.kind}\t{place.name_ar}\t{place.name}\t{place.admin1}\t{place.admin2}\t{place.lat:.4f},{place.lon:.4f}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,324 @@
+"""Events: from the mentions of one article to event drafts, sentence by sentence.
+
+For every sentence with a trigger that states an event (not negated, not future, not an
+aggregate, not a statement about something else), one draft is made: its sub-event type by
+ACLED's hierarchy, its actors by role, its place, date and fatalities, each with the mention it
+came from. Drafts of the same event told in several sentences are then merged (same type, same
+actors, compatible date and place), so an article yields one record per actor pair / place / day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention
+from rasd.extract.dates import DateMention
+from rasd.extract.fatalities import FatalityMention, combine
+from rasd.extract.lexicons import CueMatchers, TriggerEntry
+from rasd.extract.places import PlaceMention, ResolvedPlace
+from rasd.prepare import Sentence
+from rasd.schema import EVENT_TYPES, SUB_EVENT_TO_TYPE
+
+HIERARCHY: tuple[str, ...] = tuple(s for subs in EVENT_TYPES.values() for s in subs)
+_CLAUSE_BREAK = re.compile(r"[،,؛;:.!?؟]|\s(?:الذي|التي|الذين|اللذين|اللتين|حيث|بينما|فيما)\s")
+_WORD = re.compile(r"\w+")
+
+_TARGET_BEFORE = {"علي", "ضد", "مواقع", "موقع", "مقرات", "مقر", "نقاط", "نقطه", "معاقل", "تجمعات", "صفوف", "رتل", "ارتال",
+                  "دوريه", "حاجز", "ثكنه", "استهدف", "استهدفت", "استهدفوا", "استهداف", "يستهدف", "تستهدف", "هاجم",
+                  "هاجمت", "هاجموا", "مهاجمه", "قصف", "قصفت", "اغتيال", "اختطاف", "اعتقال", "مقتل", "اصابه", "قتل",
+                  "لصالح", "بحق", "بين", "تجاه", "باتجاه", "سيارة", "سياره", "عربه", "اليات", "اليه", "منزل", "قافله",
+                  "حافله", "طائره", "مروحيه"}
+_AGENT_BEFORE = {"قبل", "نفذها", "نفذه", "شنها", "شنه", "تبناه", "تبناها", "يد", "ايدي", "برصاص", "بنيران", "بقذائف",
+                 "بصواريخ", "بغارات", "بغاره", "طائرات", "طيران", "مقاتلات", "مدفعيه"}
+_ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره"}
+_LAM_AGENT_TRIGGERS = {"airstrike", "shelling", "ied", "suicide", "chemical"}
+_LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
+SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
+_FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
+                      "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
+
+
+@dataclass
+class Draft:
+    """One event as read from one sentence (or several, once merged)."""
+
+    sentence: Sentence
+    trigger: TriggerEntry
+    trigger_span: tuple[int, int]  # normalised
+    sub_event_type: str
+    actor1: ActorMention | None = None
+    actor2: ActorMention | None = None
+    assoc1: list[ActorMention] = field(default_factory=list)
+    default_actor1: str = ""  # generic names such as Protesters ({country})
+    default_actor2: str = ""
+    place: ResolvedPlace | None = None
+    place_rule: str = ""
+    date: DateMention | None = None
+    date_rule: str = ""
+    time_precision: int | None = None
+    date_prec: int | None = None
+    event_date: dt.date | None = None
+    fatalities: list[FatalityMention] = field(default_factory=list)
+    background: bool = False
+    unlocated_reason: str = ""
+    explain: dict[str, str] = field(default_factory=dict)
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def event_type(self) -> str:
+        return SUB_EVENT_TO_TYPE[self.sub_event_type]
+
+    def fatality_triple(self) -> tuple[int, int, int]:
+        return combine(self.fatalities)
+
+
+@dataclass
+class ArticleMentions:
+    """Everything the matchers found in one normalised article, sorted by position."""
+
+    norm: str
+    triggers: list[tuple[int, int, TriggerEntry]]
+    actors: list[ActorMention]
+    places: list[PlaceMention]
+    dates: list[DateMention]
+    fatalities: list[FatalityMention]
+    speech: list[tuple[int, int]]
+    negation: list[tuple[int, int]]
+    future: list[tuple[int, int]]
+    aggregate: list[tuple[int, int]]
+    background: list[tuple[int, int]]
+
+
+def _in(spans: list, start: int, end: int) -> list:
+    """Items (with .start/.end or a (start, end, ...) tuple) lying inside [start, end)."""
+    out = []
+    for item in spans:
+        s, e = (item.start, item.end) if hasattr(item, "start") else (item[0], item[1])
+        if s >= start and e <= end:
+            out.append(item)
+    return out
+
+
+def _clause_bounds(norm: str, start: int, end: int, position: int) -> tuple[int, int]:
+    """The clause of ``norm[start:end]`` holding ``position``."""
+    cs, ce = start, end
+    for m in _CLAUSE_BREAK.finditer(norm, start, end):
+        if m.end() <= position:
+            cs = m.end()
+        elif m.start() >= position:
+            ce = m.start()
+            break
+    return cs, ce
+
+
+def _words_between(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(norm, start, end)]
+
+
+def _window_start(norm: str, clause_start: int, trigger_start: int, window: int) -> int:
+    words = _words_between(norm, clause_start, trigger_start)
+    return words[-window][0] if len(words) >= window else clause_start
+
+
+def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[int, int],
+                    trigger: tuple[int, int, TriggerEntry]) -> str:
+    """Why a trigger does not state an event ('' if it does)."""
+    norm = m.norm
+    ts, te, _ = trigger
+    cs, ce = _clause_bounds(norm, sentence_span[0], sentence_span[1], ts)
+    ws = _window_start(norm, cs, ts, cues.window)
+    if _in(m.negation, ws, ts):
+        return "negated"
+    if _in(m.future, ws, ts) or _in(m.future, te, min(ce, te + 25)):
+        return "future or hypothetical"
+    if _future_verb(norm, cues, ws, ts):
+        return "future tense"
+    if _in(m.aggregate, cs, ce):
+        return "aggregate or trend"
+    return ""
+
+
+def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
+    """A future-tense verb (سـ + present prefix) among the last words before ``end``."""
+    for _, _, word in _words_between(norm, start, end)[-3:]:
+        bare = word[1:] if word.startswith(("و", "ف")) and len(word) > 4 else word
+        if bare.startswith(cues.future_prefixes) and len(bare) >= 5 and bare not in _FUTURE_EXCEPTIONS:
+            return True
+    return False
+
+
+def clause_is_future(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[int, int], position: int) -> bool:
+    """Whether the clause holding ``position`` speaks of the future ("وستتجه القوات نحو ...")."""
+    cs, ce = _clause_bounds(m.norm, sentence_span[0], sentence_span[1], position)
+    return bool(_in(m.future, cs, position)) or _future_verb(m.norm, cues, cs, position)
+
+
+def _speech_windows(m: ArticleMentions, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans from a speech verb to the following إن/أن (the frame of a reported statement)."""
+    windows = []
+    for s, e in _in(m.speech, start, end):
+        match = re.compile(r"(?<!\w)[وف]?(?:ان|بان|لان)(?!\w)").search(m.norm, e, end)
+        windows.append((s, match.start() if match else min(end, e + 40)))
+    return windows
+
+
+def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerEntry]) -> str:
+    """'agent', 'target', 'assoc' or '' from the words right before a mention."""
+    if mention.actor.role == "civilian":
+        return "target"
+    before = _words_between(norm, max(0, mention.start - 40), mention.start)[-3:]
+    words = [w for _, _, w in before]
+    prev = words[-1] if words else ""
+    bare_prev = prev[1:] if prev[:1] in ("و", "ف", "ب", "ل") and len(prev) > 3 else prev
+    if prev in _ASSOC_BEFORE or bare_prev in _ASSOC_BEFORE:
+        return "assoc"
+    if prev in _AGENT_BEFORE or bare_prev in _AGENT_BEFORE or (len(words) >= 2 and words[-2] == "من" and prev == "قبل"):
+        return "agent"
+    if prev in _TARGET_BEFORE or bare_prev in _TARGET_BEFORE:
+        return "target"
+    surface = mention.surface
+    lam = surface.startswith("ل") and not mention.actor.name.startswith("ل")
+    ts, te, entry = trigger
+    if lam and 0 <= mention.start - te <= 12:
+        if entry.id in _LAM_AGENT_TRIGGERS:
+            return "agent"
+        if entry.id in _LAM_TARGET_TRIGGERS or entry.sub_event_type in ("Armed clash", "attack"):
+            return "target"
+    return ""
+
+
+def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int, TriggerEntry],
+                  speakers: set[int]) -> tuple[ActorMention | None, ActorMention | None, list[ActorMention]]:
+    """actor1 (agent), actor2 (target or counterpart) and associates of one event."""
+    participants = [a for a in actors if a.start not in speakers] or []
+    roles = [(a, _role_of(norm, a, trigger)) for a in participants]
+    agents = [a for a, r in roles if r == "agent"]
+    targets = [a for a, r in roles if r == "target"]
+    assoc = [a for a, r in roles if r == "assoc"]
+    neutral = [a for a, r in roles if r == ""]
+    actor1 = (agents or neutral or [None])[0]
+    if actor1 is None and targets and len(targets) > 1:
+        actor1 = targets.pop(0)
+    actor2 = None
+    assoc_names = {a.actor.name for a in assoc}
+    pool = targets + neutral + agents
+    if trigger[2].sub_event_type in SD_WITHOUT_COUNTERPART:
+        pool = targets
+    for a in [a for a in pool if a.actor.name not in assoc_names]:
+        if actor1 is None or a.actor.name != actor1.actor.name or a.actor.role == "civilian":
+            if a is not actor1:
+                actor2 = a
+                break
+    if actor1 is not None and actor2 is not None and actor1.actor.role == "civilian" and actor2.actor.role != "civilian":
+        actor1, actor2 = actor2, actor1
+    assoc = [a for a in assoc if a is not actor1 and a is not actor2 and (actor1 is None or a.actor.name != actor1.actor.name)]
+    return actor1, actor2, assoc
+
+
+def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None, country: str | None) -> str | None:
+    """A deferred trigger kind (territory, arrest, attack) as an ACLED sub-event type, or None."""
+    state = actor1 is not None and actor1.inter == 1 and (actor1.home == country or country is None)
+    if kind == "territory":
+        if actor1 is None:
+            return None
+        return "Government regains territory" if state else "Non-state actor overtakes territory"
+    if kind == "arrest":
+        return "Arrests" if state else "Abduction/forced disappearance"
+    if kind == "attack":
+        if actor2 is not None and actor2.role == "civilian":
+            return "Attack"
+        if actor1 is not None and actor2 is not None:
+            return "Armed clash"
+        return None
+    return kind
+
+
+def best_trigger(triggers: list[tuple[int, int, TriggerEntry]], resolved: dict[int, str]) -> tuple[int, int, TriggerEntry] | None:
+    """The trigger whose sub-event type stands highest in ACLED's hierarchy (strong before weak)."""
+    strong = [t for t in triggers if not t[2].weak and t[0] in resolved]
+    pool = strong or [t for t in triggers if t[0] in resolved]
+    if not pool:
+        return None
+    return min(pool, key=lambda t: (HIERARCHY.index(resolved[t[0]]), t[0]))
+
+
+def norm_span(origin: tuple[int, ...], sentence: Sentence) -> tuple[int, int]:
+    """The normalised span of an original sentence span."""
+    return bisect.bisect_left(origin, sentence.start), bisect.bisect_left(origin, sentence.end)
+
+
+def merge_drafts(drafts: list[Draft]) -> list[Draft]:
+    """Merge drafts that tell the same event (same type, actors, compatible date and place)."""
+    merged: list[Draft] = []
+    for draft in drafts:
+        for other in merged:
+            if _same_event(other, draft):
+                _absorb(other, draft)
+                break
+        else:
+            merged.append(draft)
+    return merged
+
+
+def _actor_name(a: ActorMention | None) -> str:
+    return a.actor.name if a else ""
+
+
+def _same_event(a: Draft, b: Draft) -> bool:
+    if a.event_type != b.event_type:
+        return False
+    if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
+        return False
+    a1, b1 = _actor_name(a.actor1) or a.default_actor1, _actor_name(b.actor1) or b.default_actor1
+    if a1 and b1 and a1 != b1:
+        return False
+    a2, b2 = _actor_name(a.actor2) or a.default_actor2, _actor_name(b.actor2) or b.default_actor2
+    if a2 and b2 and a2 != b2 and a.event_type != "Explosions/Remote violence":
+        return False
+    if a.event_date and b.event_date:
+        precise = [d for d in (a, b) if d.time_precision == 1]
+        if len(precise) == 2 and a.event_date != b.event_date:
+            return False
+        if abs((a.event_date - b.event_date).days) > 7:
+            return False
+    if a.place and b.place:
+        if a.place.place.admin1 != b.place.place.admin1:
+            return False
+        if a.place.geo_precision == 1 and b.place.geo_precision == 1 and a.place.place.id != b.place.place.id:
+            return False
+    return True
+
+
+def _absorb(into: Draft, other: Draft) -> None:
+    into.sentences.extend(other.sentences)
+    if HIERARCHY.index(other.sub_event_type) < HIERARCHY.index(into.sub_event_type):
+        into.sub_event_type = other.sub_event_type
+        into.trigger, into.trigger_span = other.trigger, other.trigger_span
+        into.explain["sub_event_type"] = other.explain.get("sub_event_type", "")
+    if into.actor1 is None and other.actor1 is not None:
+        into.actor1 = other.actor1
+        into.explain["actor1"] = other.explain.get("actor1", "")
+    if into.actor2 is None and other.actor2 is not None:
+        into.actor2 = other.actor2
+        into.explain["actor2"] = other.explain.get("actor2", "")
+    names = {a.actor.name for a in into.assoc1}
+    into.assoc1.extend(a for a in other.assoc1 if a.actor.name not in names)
+    if other.place and (into.place is None or other.place.geo_precision < into.place.geo_precision):
+        into.place = other.place
+        into.explain["location"] = other.explain.get("location", "")
+        into.unlocated_reason = ""
+    if other.event_date and (into.time_precision is None or (other.time_precision or 9) < into.time_precision):
+        into.event_date, into.time_precision, into.date_prec = other.event_date, other.time_precision, other.date_prec
+        into.date = other.date
+        into.explain["event_date"] = other.explain.get("event_date", "")
+        into.background = False
+    if other.fatalities:
+        into.fatalities.extend(f for f in other.fatalities if f not in into.fatalities)
+        into.explain.setdefault("fatalities", other.explain.get("fatalities", ""))
+
+
+def with_type(draft: Draft, sub_event_type: str) -> Draft:
+    return replace(draft, sub_event_type=sub_event_type)

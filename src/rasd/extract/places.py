@@ -1,0 +1,208 @@
+"""Places: find place mentions in a sentence and resolve each to a gazetteer entry.
+
+A mention is a gazetteer name in the normalised text, with the words in front of it read for
+its *head* (قرية، بلدة، مدينة، حي، ريف، محافظة، منطقة ...) and its *relation* (قرب / بالقرب من /
+محيط / أطراف / جنوبي X: near X). Small places (villages) must stand after a head or a locative
+preposition, so that a village called like a common word is not found in every sentence.
+
+Resolution follows ACLED (CODING.md 1.5): a named town is precision 1; near a town, a part of a
+region or "the countryside of a district" is 2; a governorate only is 3, coded to its capital.
+UCDP ``where_prec`` is kept too (1 place, 2 around a place, 3 ADM2, 4 ADM1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dataclasses import replace
+
+from rasd.gazetteer import KIND_RANK, Gazetteer, Place, capital_names
+from rasd.normalize import normalize
+
+_HEADS = {normalize(w): kind for w, kind in {
+    "قرية": "locality", "قريه": "locality", "قريتي": "locality", "قرى": "locality", "بلدة": "locality",
+    "بلدتي": "locality", "مدينة": "locality", "مدينتي": "locality", "حي": "neighbourhood", "أحياء": "neighbourhood",
+    "حيي": "neighbourhood", "مخيم": "feature", "ناحية": "subdistrict", "منطقة": "area", "مناطق": "area",
+    "محافظة": "governorate", "محافظتي": "governorate", "ريف": "rural", "أرياف": "rural", "قضاء": "district",
+    "حقل": "feature", "معبر": "feature", "حاجز": "feature", "سد": "feature", "مطار": "feature", "قاعدة": "feature",
+    "جبل": "feature", "جبال": "feature", "سجن": "feature", "بادية": "rural", "مزرعة": "locality", "مزارع": "locality",
+    "ضاحية": "neighbourhood", "شارع": "neighbourhood", "ساحة": "neighbourhood", "مركز": "locality",
+}.items()}
+_NEAR = {normalize(w) for w in ["قرب", "بالقرب", "محيط", "أطراف", "اطراف", "ضواحي", "تخوم", "مشارف", "مدخل", "حول", "بين"]}
+_DIRECTIONS = {normalize(w) for w in [
+    "جنوب", "جنوبي", "شمال", "شمالي", "شرق", "شرقي", "غرب", "غربي", "جنوب شرق", "جنوب شرقي", "جنوب غرب",
+    "جنوب غربي", "شمال شرق", "شمال شرقي", "شمال غرب", "شمال غربي",
+]}
+_LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين"]}
+_ORIGIN = {normalize(w) for w in ["من"]}
+_CONNECTORS = {"و", "في", "من", "ب", "ال"}
+_FREE_KINDS = {"governorate", "district", "feature"}
+_FREE_POPULATION = 20000
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    start: int  # normalised offsets, word-aligned, of the name itself (with clitics)
+    end: int
+    key: str
+    candidates: tuple[Place, ...]
+    head: str  # a _HEADS kind, or ""
+    head_start: int  # where the head/relation words begin (evidence includes them)
+    near: bool
+    origin: bool  # "from X": where forces came from, not where the event happened
+
+    @property
+    def most_specific_rank(self) -> float:
+        """How small an area the mention names: 0 a neighbourhood ... 4 a governorate."""
+        if self.head == "governorate":
+            return KIND_RANK["governorate"]
+        if self.head == "rural":
+            return KIND_RANK["district"] + 0.5
+        return min(KIND_RANK[p.kind] for p in self.candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPlace:
+    place: Place
+    location: str
+    geo_precision: int  # ACLED 1-3
+    where_prec: int  # UCDP 1-7
+    confidence: float
+    rule: str
+    mention: PlaceMention
+
+
+def _previous_words(norm: str, start: int, count: int) -> list[tuple[int, str]]:
+    """Up to ``count`` words before ``start`` as (offset, word), nearest first."""
+    words: list[tuple[int, str]] = []
+    i = start
+    while len(words) < count and i > 0:
+        j = i - 1
+        while j >= 0 and not norm[j].isalnum():
+            if norm[j] in ".،,؛:!?؟":
+                return words
+            j -= 1
+        if j < 0:
+            break
+        end = j + 1
+        while j >= 0 and norm[j].isalnum():
+            j -= 1
+        words.append((j + 1, norm[j + 1:end]))
+        i = j + 1
+    return words
+
+
+def _strip_proclitic(word: str) -> str:
+    for p in ("وبال", "بال", "وال", "فال", "ولل", "لل", "وب", "ول", "فب", "و", "ب", "ل", "ف"):
+        if word.startswith(p) and len(word) > len(p) + 1:
+            return word[len(p):]
+    return word
+
+
+def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[str] = frozenset()) -> list[PlaceMention]:
+    """Place names in ``norm`` that stand where a place can stand (see the module docstring).
+
+    A name in ``stop_words`` (common words that some village is also called) counts only after a
+    head word (قرية X); so does a name of three letters or fewer.
+    """
+    mentions: list[PlaceMention] = []
+    for match in gazetteer.find(norm):
+        candidates = tuple(gazetteer.places_for_key(match.key))
+        if not candidates:
+            continue
+        bare_key = match.key[2:] if match.key.startswith("ال") else match.key
+        weak_name = match.key in stop_words or bare_key in stop_words or len(bare_key) <= 3
+        before = _previous_words(norm, match.start, 4)
+        head = ""
+        head_start = match.start
+        near = False
+        origin = False
+        # بالحسكة: ب + the article marks a place; a bare ل or ب (للنظام، بجروح) does not.
+        locative = match.prefix in ("ب", "وب", "فب") and match.key.startswith("ال")
+        for index, (offset, word) in enumerate(before):
+            bare = _strip_proclitic(word)
+            if index == 0 and (bare in _HEADS or word in _HEADS):
+                head = _HEADS.get(bare) or _HEADS[word]
+                head_start = offset
+                locative = True
+                continue
+            if bare in _NEAR or word in _NEAR or bare.rstrip("ي") in _DIRECTIONS or bare in _DIRECTIONS:
+                near = True
+                head_start = offset
+                locative = True
+                continue
+            if word in _LOCATIVE or bare in _LOCATIVE:
+                locative = True
+                origin = word in _ORIGIN and index <= 1
+                break
+            if word in ("من",):
+                continue
+            break
+        free = any(p.kind in _FREE_KINDS or p.population >= _FREE_POPULATION for p in candidates)
+        if weak_name and not (head and head != "area"):
+            if not any(p.kind in _FREE_KINDS for p in candidates):
+                continue
+        if not (free or locative or head):
+            continue
+        mentions.append(PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin))
+    return mentions
+
+
+def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_country: str | None) -> tuple[Place, float]:
+    """The most likely entry for a mention: head kind, article focus, country, population."""
+    def score(place: Place) -> tuple[float, ...]:
+        head_fit = 0.0
+        if mention.head == "governorate" and place.kind == "governorate":
+            head_fit = 2
+        elif mention.head == "rural" and place.kind in ("governorate", "district"):
+            head_fit = 2
+        elif mention.head in ("locality", "neighbourhood") and place.kind in ("locality", "neighbourhood"):
+            head_fit = 2
+        elif mention.head == "feature" and place.kind == "feature":
+            head_fit = 2
+        elif not mention.head and place.kind == "locality":
+            head_fit = 1  # a bare name is a town first (ACLED codes "Aleppo" to the city)
+        focus = focus_admin1.get(place.admin1, 0)
+        country = 1.0 if focus_country and place.country == focus_country else 0.0
+        return (head_fit, min(focus, 3), country, place.population, -KIND_RANK[place.kind])
+
+    ranked = sorted(mention.candidates, key=score, reverse=True)
+    best = ranked[0]
+    confidence = 0.9 if len(ranked) == 1 else (0.75 if score(ranked[0])[:3] != score(ranked[1])[:3] else 0.5)
+    return best, confidence
+
+
+def resolve(mention: PlaceMention, gazetteer: Gazetteer, focus_admin1: dict[str, int], focus_country: str | None) -> ResolvedPlace:
+    place, confidence = _pick_candidate(mention, focus_admin1, focus_country)
+    rule = f"places.{place.kind}"
+    if place.kind == "governorate":
+        capital_name = place.capital or place.name
+        capital = next((p for p in gazetteer.lookup(_capital_ar(place)) if p.kind == "locality" and p.admin1 == place.admin1), None)
+        target = capital or place
+        precision, where = 3, 4
+        if mention.head == "rural" or mention.near:
+            rule = "places.rural_governorate"
+        return ResolvedPlace(
+            target, capital_name, precision, where, confidence, rule + ":capital", mention,
+        )
+    if place.kind == "district":
+        precision, where = (2, 3)
+        rule = "places.district"
+        return ResolvedPlace(place, place.name, precision, where, confidence, rule, mention)
+    capital = capital_names().get((place.admin1, normalize(place.name_ar)))
+    if capital and place.kind == "locality":
+        place = replace(place, name=capital)
+    if mention.head == "rural":
+        return ResolvedPlace(place, place.name, 2, 3, confidence, "places.rural_of_town", mention)
+    if mention.near or mention.head == "area":
+        return ResolvedPlace(place, place.name, 2, 2, confidence, "places.near", mention)
+    return ResolvedPlace(place, place.name, 1, 1, confidence, rule, mention)
+
+
+def _capital_ar(governorate: Place) -> str:
+    from rasd.gazetteer import admin1_table
+
+    for row in admin1_table():
+        if row["name"] == governorate.admin1:
+            return row["capital_ar"]
+    return governorate.name_ar

@@ -1,0 +1,117 @@
+"""Dictionary matching over normalised Arabic text (Aho-Corasick), aware of clitics.
+
+A key is a normalised phrase. It matches a run of whole words, where the first word may carry
+one proclitic (و، ف، ب، ل، ك and their pairs, or لل for a key that starts with ال) and the last
+word must end there, unless the key ends with ``*``, which lets the last word go on (verb
+conjugations: ``استهدف*`` matches استهدفوها). Reported spans cover the whole words, clitics
+included, so that evidence offsets are word-aligned in the original text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Iterable, TypeVar
+
+import ahocorasick
+
+from rasd.normalize import normalize
+
+T = TypeVar("T")
+
+_ALLOWED_PREFIXES = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل", "ولل", "فلل"})
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalnum()
+
+
+@dataclass(frozen=True, slots=True)
+class Match(Generic[T]):
+    start: int  # word-aligned start in the normalised text (clitics included)
+    end: int
+    key: str
+    payload: T
+    prefix: str  # the clitic in front of the key, "" if none
+
+
+class PhraseMatcher(Generic[T]):
+    """Find lexicon phrases in normalised text; longest non-overlapping matches win."""
+
+    def __init__(self) -> None:
+        self._automaton = ahocorasick.Automaton()
+        self._entries: dict[str, list[tuple[str, bool, T]]] = {}
+        self._built = False
+
+    def add(self, phrase: str, payload: T) -> None:
+        """Add a phrase (normalised here; a trailing ``*`` allows any word ending)."""
+        open_end = phrase.endswith("*")
+        key = normalize(phrase.rstrip("*")).strip()
+        if len(key) < 2:
+            raise ValueError(f"lexicon phrase too short to match safely: {phrase!r}")
+        self._insert(key, key, open_end, payload)
+        if key.startswith("ال") and len(key) > 3:
+            # لل + stem: للقوات is ل + القوات with the alef of the article dropped.
+            self._insert("ل" + key[2:], key, open_end, payload)
+
+    def _insert(self, surface: str, key: str, open_end: bool, payload: T) -> None:
+        self._entries.setdefault(surface, []).append((key, open_end, payload))
+        self._built = False
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _build(self) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for surface in self._entries:
+            self._automaton.add_word(surface, surface)
+        if self._entries:
+            self._automaton.make_automaton()
+        self._built = True
+
+    def find_all(self, text: str) -> list[Match[T]]:
+        """Every valid match (overlaps kept), in order of start."""
+        if not self._built:
+            self._build()
+        if not self._entries:
+            return []
+        found: list[Match[T]] = []
+        for end_index, surface in self._automaton.iter(text):
+            start = end_index - len(surface) + 1
+            end = end_index + 1
+            word_start = start
+            while word_start > 0 and _is_letter(text[word_start - 1]):
+                word_start -= 1
+            prefix = text[word_start:start]
+            for key, open_end, payload in self._entries[surface]:
+                # The لل variant needs the ل of the preposition in front of it.
+                is_lam_variant = surface != key
+                if is_lam_variant and not prefix.endswith("ل"):
+                    continue
+                full_prefix = prefix + "ل" if is_lam_variant else prefix
+                if full_prefix not in _ALLOWED_PREFIXES:
+                    continue
+                word_end = end
+                if word_end < len(text) and _is_letter(text[word_end]):
+                    if not open_end:
+                        continue
+                    while word_end < len(text) and _is_letter(text[word_end]):
+                        word_end += 1
+                found.append(Match(word_start, word_end, key, payload, full_prefix))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        return found
+
+    def find(self, text: str) -> list[Match[T]]:
+        """Longest, leftmost, non-overlapping matches."""
+        chosen: list[Match[T]] = []
+        for m in sorted(self.find_all(text), key=lambda m: (-(m.end - m.start), m.start)):
+            if all(m.end <= c.start or m.start >= c.end for c in chosen):
+                chosen.append(m)
+        chosen.sort(key=lambda m: m.start)
+        return chosen
+
+
+def build_matcher(items: Iterable[tuple[str, T]]) -> PhraseMatcher[T]:
+    matcher: PhraseMatcher[T] = PhraseMatcher()
+    for phrase, payload in items:
+        matcher.add(phrase, payload)
+    return matcher

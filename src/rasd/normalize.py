@@ -1,0 +1,125 @@
+"""Arabic normalisation for matching, with a map back to the original offsets.
+
+Every matcher in rasd (actors, triggers, places, dates, numbers) runs on the *normalised* text,
+and every piece of evidence it reports is mapped back to the text as given, so that
+``text[start:end]`` is always exactly the words that justify a field.
+
+Normalisation (one original character becomes zero or more normalised characters):
+- NFKC (presentation forms and ligatures to base letters);
+- diacritics (harakat, shadda, sukun, dagger alef) and tatweel removed;
+- alef forms (أ إ آ ٱ) to ا, ta marbuta ة to ه, alef maqsura ى to ي, ؤ to و, ئ to ي;
+- Arabic-Indic and Persian digits to ASCII digits;
+- quotation marks, guillemets and brackets removed (news writes تنظيم “الدولة” and (قسد));
+- any run of white space to one space; Latin letters lower-cased.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_DIACRITICS = {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670", "\u0640", "\u0654", "\u0655"}
+_DIACRITICS |= {"\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\ufeff"}
+_LETTER_MAP = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+    "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ی": "ي", "ک": "ك",
+}
+_DIGITS = {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
+_DROPPED = set("\"'“”„‟«»‹›‘’‚`()[]{}")
+_SPACE_LIKE = {"\u00a0", "\u2009", "\u202f", "\u2002", "\u2003", "\t", "\n", "\r", "\u2028", "\u2029"}
+
+
+def _normalise_char(ch: str) -> str:
+    """The normalised form of one original character (possibly empty or several characters)."""
+    if ch in _DIACRITICS or ch in _DROPPED:
+        return ""
+    if ch in _SPACE_LIKE:
+        return " "
+    if ch in _LETTER_MAP:
+        return _LETTER_MAP[ch]
+    if ch in _DIGITS:
+        return _DIGITS[ch]
+    if ch.isascii():
+        return ch.lower()
+    out = []
+    for c in unicodedata.normalize("NFKC", ch):
+        if c in _DIACRITICS or c in _DROPPED:
+            continue
+        out.append(_LETTER_MAP.get(c, _DIGITS.get(c, c)).lower())
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class NormText:
+    """Normalised text plus, for each normalised character, the index of its original character."""
+
+    original: str
+    text: str
+    origin: tuple[int, ...]
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the normalised text to the matching span of the original."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside normalised text of length {len(self.text)}")
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalize_with_map(text: str) -> NormText:
+    """Normalise ``text`` for matching and keep, per output character, its original offset."""
+    out: list[str] = []
+    origin: list[int] = []
+    last_space = True  # drop leading space and collapse runs
+    for i, ch in enumerate(text):
+        norm = _normalise_char(ch)
+        if not norm:
+            continue
+        for c in norm:
+            if c == " " or c.isspace():
+                if last_space:
+                    continue
+                out.append(" ")
+                origin.append(i)
+                last_space = True
+            else:
+                out.append(c)
+                origin.append(i)
+                last_space = False
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    return NormText(text, "".join(out), tuple(origin))
+
+
+def normalize(text: str) -> str:
+    """Normalised form of ``text`` (see the module docstring); idempotent."""
+    return normalize_with_map(text).text
+
+
+# Clitics that attach to the front of a word: conjunctions, prepositions, the article.
+_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "لل", "وب", "ول", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_ARTICLE = "ال"
+ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
+
+
+def strip_clitics(word: str) -> str:
+    """Remove proclitics (و، ف، ب، ل، ك and لل) and the article from a normalised word.
+
+    The stem must keep at least two letters, so short words such as ولد or بر survive.
+    """
+    for p in _PROCLITICS:
+        if word.startswith(p) and len(word) - len(p) >= 2:
+            word = word[len(p):]
+            break
+    if word.startswith(_ARTICLE) and len(word) > 3:
+        word = word[2:]
+    return word
+
+
+def is_arabic(text: str, minimum_share: float = 0.3) -> bool:
+    """True when at least ``minimum_share`` of the letters are Arabic."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    arabic = sum(1 for c in letters if ARABIC_LETTER.match(c))
+    return arabic / len(letters) >= minimum_share

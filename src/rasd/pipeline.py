@@ -1,0 +1,343 @@
+"""The extraction pipeline: one article in, its coded events and candidates out.
+
+    prepare (HTML, boilerplate, sentences) -> normalise (with offset map)
+    -> find mentions (triggers, actors, places, dates, fatalities, cues)
+    -> events (drafts per sentence, hierarchy, roles; merge) -> code (ACLED record)
+
+``Extractor`` loads the lexicons and the gazetteer once and is then a pure function of the
+article; ``extract()`` is the convenience entry point for notebooks and scripts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rasd import code as coding
+from rasd.extract.actors import ActorLexicon, ActorMention, load_actor_lexicon
+from rasd.extract.dates import DateMention, find_dates
+from rasd.extract.events import (
+    ArticleMentions, Draft, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, merge_drafts,
+    norm_span,
+    resolve_kind, trigger_blocked,
+)
+from rasd.extract.fatalities import find_fatalities
+from rasd.extract.lexicons import CueMatchers, TriggerEntry, load_cues, load_triggers
+from rasd.extract.places import PlaceMention, find_place_mentions, resolve
+from functools import lru_cache
+
+from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
+from rasd.matcher import PhraseMatcher
+from rasd.normalize import normalize, normalize_with_map
+from rasd.prepare import Sentence, boilerplate_ranges, html_to_text, looks_like_html, split_sentences
+from rasd.schema import Article, Event
+
+COMPONENT_VERSION = "rasd.extract.v1"
+_COUNTRY_WORDS = {"SY": re.compile(r"سوري|دمشق"), "IQ": re.compile(r"عراق|بغداد")}
+_UNRESOLVED_VILLAGE = re.compile(r"(?<!\w)(?:[وبل]?ال)?(?:قريه|بلده|قريتي|بلدتي|مزرعه)\s+(\w+)")
+_PARTIAL_NAME = re.compile(r" (?:ال)?(?:غربيه|شرقيه|شماليه|جنوبيه|غربي|شرقي|شمالي|جنوبي|كبري|صغري|فوقاني|تحتاني|قبليه|شرقاني|غرباني)(?!\w)")
+_VILLAGE_HEAD = re.compile(r"(?:قريه|بلده|قريتي|بلدتي|مزرعه)")
+_AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
+_COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
+
+
+@dataclass
+class ArticleResult:
+    article: Article
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def coded(self) -> list[Event]:
+        return [e for e in self.events if e.status == "event"]
+
+    @property
+    def candidates(self) -> list[Event]:
+        return [e for e in self.events if e.status == "candidate"]
+
+
+class Extractor:
+    """Lexicons and gazetteer loaded once; ``run(article)`` is then pure."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, actors: ActorLexicon | None = None,
+                 triggers: PhraseMatcher[TriggerEntry] | None = None, cues: CueMatchers | None = None) -> None:
+        self.gazetteer = gazetteer or get_gazetteer()
+        self.actors = actors or load_actor_lexicon()
+        self.triggers = triggers or load_triggers()[1]
+        self.cues = cues or load_cues()
+        self.place_stop_words = place_stop_words()
+
+    # -- stage 1: text ---------------------------------------------------------------------------
+    @staticmethod
+    def prepare_text(article: Article) -> Article:
+        if looks_like_html(article.text):
+            return article.model_copy(update={"text": html_to_text(article.text)})
+        return article
+
+    # -- stage 2: mentions -----------------------------------------------------------------------
+    def _focus(self, norm: str, places: list[PlaceMention]) -> tuple[str | None, Counter[str]]:
+        countries: Counter[str] = Counter()
+        admin1: Counter[str] = Counter()
+        for iso2, pattern in _COUNTRY_WORDS.items():
+            countries[iso2] += len(pattern.findall(norm))
+        for mention in places:
+            for place in {p.admin1 for p in mention.candidates if len(mention.candidates) <= 3}:
+                admin1[place] += 1
+            for iso2 in {p.country for p in mention.candidates}:
+                countries[iso2] += 1
+        focus = countries.most_common(1)[0][0] if countries and countries.most_common(1)[0][1] > 0 else None
+        return focus, admin1
+
+    def mentions(self, text: str, published: dt.date) -> tuple[ArticleMentions, str | None, Counter[str]]:
+        nt = normalize_with_map(text)
+        norm = nt.text
+        places_all = find_place_mentions(norm, self.gazetteer, self.place_stop_words)
+        focus_country, focus_admin1 = self._focus(norm, places_all)
+        actors = self.actors.find(norm, focus_country)
+        actor_spans = [(a.start, a.end) for a in actors]
+
+        def overlaps_actor(s: int, e: int) -> bool:
+            return any(s < ae and as_ < e for as_, ae in actor_spans)
+
+        dates = find_dates(norm, published)
+        date_spans = [(d.start, d.end) for d in dates]
+        places = [p for p in places_all if not overlaps_actor(p.start, p.end)
+                  and not any(p.start < de and ds < p.end for ds, de in date_spans)]
+        place_spans = [(p.start, p.end) for p in places]
+        triggers = []
+        for m in self.triggers.find(norm):
+            inside_actor = any(a.start <= m.start and m.end <= a.end for a in actors)
+            if inside_actor and m.payload.id != "airstrike":
+                continue
+            if any(ps <= m.start and m.end <= pe for ps, pe in place_spans):
+                continue
+            if m.payload.sub_event_type == "none":
+                continue  # a longer phrase that is not an event hides the trigger word
+            triggers.append((m.start, m.end, m.payload))
+        cues = self.cues
+
+        def spans(matcher: PhraseMatcher[str]) -> list[tuple[int, int]]:
+            return [(m.start, m.end) for m in matcher.find(norm)]
+
+        mentions = ArticleMentions(
+            norm=norm, triggers=triggers, actors=actors, places=places, dates=dates,
+            fatalities=find_fatalities(norm), speech=spans(cues.speech), negation=spans(cues.negation),
+            future=spans(cues.future), aggregate=spans(cues.aggregate), background=spans(cues.background),
+        )
+        return mentions, focus_country, focus_admin1
+
+    # -- stage 3: events -------------------------------------------------------------------------
+    def drafts(self, text: str, published: dt.date) -> tuple[list[Draft], str | None]:
+        skip = boilerplate_ranges(text)
+        sentences = split_sentences(text, skip)
+        nt = normalize_with_map(text)
+        m, focus_country, focus_admin1 = self.mentions(text, published)
+        norm = m.norm
+        drafts: list[Draft] = []
+        last_in_paragraph: dict[int, Draft] = {}
+        paragraph_date: dict[int, DateMention] = {}
+        for sentence in sentences:
+            ss, se = norm_span(nt.origin, sentence)
+            if se <= ss:
+                continue
+            windows = _speech_windows(m, ss, se)
+
+            def in_speech(pos: int) -> bool:
+                return any(a <= pos < b for a, b in windows)
+
+            sentence_dates = [d for d in _in(m.dates, ss, se) if not in_speech(d.start)]
+            triggers = [t for t in _in(m.triggers, ss, se)]
+            live = [t for t in triggers if not trigger_blocked(m, self.cues, (ss, se), t)]
+            sentence_fatalities = _in(m.fatalities, ss, se)
+            if not live:
+                if sentence_dates and not any(d.future for d in sentence_dates):
+                    paragraph_date[sentence.paragraph] = sentence_dates[0]
+                continue
+            actors = _in(m.actors, ss, se)
+            speakers = {a.start for a in actors if in_speech(a.start)}
+            resolved: dict[int, str] = {}
+            for t in live:
+                a1, a2, _ = assign_actors(norm, actors, t, speakers)
+                kind = resolve_kind(t[2].sub_event_type, a1.actor if a1 else None, a2.actor if a2 else None,
+                                    focus_country)
+                if kind:
+                    resolved[t[0]] = kind
+            best = best_trigger(live, resolved)
+            if best is None:
+                previous = last_in_paragraph.get(sentence.paragraph)
+                if previous is not None and sentence_fatalities and not previous.fatalities:
+                    previous.fatalities.extend(sentence_fatalities)
+                    previous.explain["fatalities"] = f"{sentence_fatalities[0].rule} (next sentence)"
+                continue
+            actor1, actor2, assoc = assign_actors(norm, actors, best, speakers)
+            sub_event_type = resolved[best[0]]
+            draft = Draft(sentence=sentence, trigger=best[2], trigger_span=(best[0], best[1]),
+                          sub_event_type=sub_event_type, actor1=actor1, actor2=actor2, assoc1=assoc,
+                          sentences=[sentence])
+            draft.explain["sub_event_type"] = f"triggers.yaml:{best[2].id} ({norm[best[0]:best[1]]})"
+            self._type_defaults(draft)
+            for key, mention in (("actor1", draft.actor1), ("actor2", draft.actor2)):
+                if mention is not None:
+                    draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
+                elif getattr(draft, f"default_{key}"):
+                    draft.explain[key] = f"default for {draft.sub_event_type}"
+            self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
+            self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
+            if draft.event_date is not None and draft.event_date > published:
+                continue  # a plan or an announcement of something to come
+            draft.fatalities = list(sentence_fatalities)
+            if sentence_fatalities:
+                draft.explain["fatalities"] = ", ".join(dict.fromkeys(f.rule for f in sentence_fatalities))
+            drafts.append(draft)
+            last_in_paragraph[sentence.paragraph] = draft
+        return merge_drafts(drafts), focus_country
+
+    def _type_defaults(self, draft: Draft) -> None:
+        event_type = draft.event_type
+        if event_type == "Protests":
+            if draft.actor1 is None or draft.actor1.actor.role != "protester":
+                if draft.actor1 is not None and draft.actor2 is None and draft.sub_event_type != "Peaceful protest":
+                    draft.actor2 = draft.actor1
+                draft.actor1 = None
+                draft.default_actor1 = "Protesters ({country})"
+            if draft.sub_event_type == "Peaceful protest":
+                draft.actor2 = None
+        elif event_type == "Riots":
+            if draft.actor1 is None or draft.actor1.actor.role not in ("rioter", "protester"):
+                draft.actor1 = None
+            draft.actor1 = None
+            draft.default_actor1 = "Rioters ({country})"
+        elif event_type == "Violence against civilians":
+            if draft.actor2 is None or draft.actor2.actor.role != "civilian":
+                if draft.actor2 is not None:
+                    draft.assoc1 = [a for a in draft.assoc1]
+                draft.actor2 = None
+                draft.default_actor2 = "Civilians ({country})"
+            if draft.actor1 is not None and draft.actor1.actor.role == "civilian":
+                draft.actor1 = None
+        elif event_type == "Explosions/Remote violence":
+            if draft.actor1 is not None and draft.actor1.actor.role == "civilian":
+                draft.actor2, draft.actor1 = draft.actor1, None
+            if draft.actor1 is None:
+                draft.default_actor1 = ("Unidentified Military Forces" if draft.sub_event_type == "Air/drone strike"
+                                        else "Unidentified Armed Group ({country})")
+        elif event_type == "Battles" and draft.actor2 is not None and draft.actor2.actor.role == "civilian":
+            draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
+
+    def _place(self, draft: Draft, m: ArticleMentions, ss: int, se: int, in_speech, focus_country: str | None,  # type: ignore[no-untyped-def]
+               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft]) -> None:
+        places = [p for p in _in(m.places, ss, se)
+                  if not in_speech(p.start) and not clause_is_future(m, self.cues, (ss, se), p.start)]
+        located = [p for p in places if not p.origin] or places
+        if located:
+            village = _UNRESOLVED_VILLAGE.search(m.norm, ss, se)
+            # a village the gazetteer lacks, or knows only by part of its name (السعدة of السعدة الغربية)
+            unresolved_village = village is not None and not any(
+                p.start <= village.start(1) < p.end and not _PARTIAL_NAME.match(m.norm, p.end) for p in places)
+            ordered = sorted(located, key=lambda p: (p.most_specific_rank - (0.5 if p.head == "locality" and p.start > 0
+                                                     and _VILLAGE_HEAD.search(m.norm, max(0, p.head_start - 1), p.start) else 0), p.start))
+            if unresolved_village:
+                # "قرية X جنوبي Y" with X not in the gazetteer: the event is near Y.
+                near = [p for p in located if p.near]
+                ordered = near + [p for p in ordered if p not in near]
+            chosen = resolve(ordered[0], self.gazetteer, dict(focus_admin1), focus_country)
+            if unresolved_village and chosen.geo_precision == 1:
+                chosen = type(chosen)(chosen.place, chosen.location, 2, 2, chosen.confidence * 0.8,
+                                      "places.unknown_village_near", chosen.mention)
+            distinct = {p.key for p in located if p.most_specific_rank <= 1}
+            if chosen.geo_precision == 1 and len(distinct) >= 2 and draft.sub_event_type in _AREA_EVENTS:
+                # a patrol or a handover across several named places happens in an area (ACLED 2)
+                chosen = type(chosen)(chosen.place, chosen.location, 2, 2, chosen.confidence,
+                                      "places.route_across_places", chosen.mention)
+            draft.place = chosen
+            draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (confidence {chosen.confidence:.2f})"
+            return
+        previous = last_in_paragraph.get(draft.sentence.paragraph)
+        if previous is not None and previous.place is not None:
+            draft.place = previous.place
+            draft.explain["location"] = "places.same_paragraph (from the previous sentence)"
+            return
+        draft.unlocated_reason = "unlocated"
+        draft.explain["location"] = "no place below country level in the sentence or its paragraph"
+
+    def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
+              published: dt.date, paragraph_date: dict[int, DateMention], trigger) -> None:
+        usable = [d for d in dates if not d.future]
+        if usable:
+            before = [d for d in usable if d.start <= trigger[0]]
+            chosen = before[-1] if before else usable[0]
+            draft.date, draft.event_date = chosen, chosen.date
+            draft.time_precision, draft.date_prec = chosen.time_precision, chosen.date_prec
+            draft.explain["event_date"] = chosen.rule
+            paragraph_date[draft.sentence.paragraph] = chosen
+            return
+        if dates and all(d.future for d in dates):
+            draft.event_date = dates[0].date  # after publication: dropped by the caller
+            return
+        inherited = paragraph_date.get(draft.sentence.paragraph)
+        if inherited is not None:
+            draft.event_date, draft.time_precision, draft.date_prec = inherited.date, inherited.time_precision, inherited.date_prec
+            draft.explain["event_date"] = f"{inherited.rule} (earlier in the paragraph)"
+            return
+        if _in(m.background, ss, se) or self._pluperfect(m.norm, ss, trigger[0]):
+            draft.background = True
+            draft.explain["event_date"] = "background with no date of its own"
+            return
+        draft.event_date, draft.time_precision, draft.date_prec = published, 2, 2
+        draft.explain["event_date"] = "dates.publication_default (no date words; reported as current)"
+
+    def _pluperfect(self, norm: str, ss: int, trigger_start: int) -> bool:
+        words = norm[ss:trigger_start].split()[:3]
+        return bool(words) and words[0] in self.cues.background_words and "قد" in norm[ss:trigger_start].split()
+
+    # -- the whole article -----------------------------------------------------------------------
+    def run(self, article: Article) -> ArticleResult:
+        article = self.prepare_text(article)
+        nt = normalize_with_map(article.text)
+        drafts, focus_country = self.drafts(article.text, article.published)
+        events = [coding.code_event(d, nt, article.id, article.source, focus_country, _COUNTRY_NAMES) for d in drafts]
+        return ArticleResult(article, events)
+
+
+@lru_cache(maxsize=1)
+def place_stop_words() -> frozenset[str]:
+    """Words that never name a place without a head word: function words (arabic-stopwords),
+    the gazetteer's own stop list, and every one-word entry of rasd's lexicons."""
+    import yaml
+    from importlib import resources
+
+    import arabicstopwords.arabicstopwords as arabic_stopwords
+
+    words = set(place_stopwords())
+    words.update(normalize(w) for w in arabic_stopwords.stopwords_list())
+    lexicons = resources.files("rasd.data.lexicons")
+    for name in ("triggers.yaml", "actors.yaml", "cues.yaml"):
+        data = yaml.safe_load(lexicons.joinpath(name).read_text(encoding="utf-8"))
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            for value in item.values():
+                if isinstance(value, list):
+                    words.update(normalize(str(v)).rstrip("*") for v in value if " " not in str(v))
+    words.update(w[2:] for w in list(words) if w.startswith("ال") and len(w) > 4)
+    return frozenset(words)
+
+
+_DEFAULT: Extractor | None = None
+
+
+def extract(text: str, published: dt.date | str, *, doc_id: str = "doc", source: str = "",
+            extractor: Extractor | None = None) -> list[Event]:
+    """Extract coded events and candidates from one Arabic article (plain text or HTML)."""
+    global _DEFAULT
+    if extractor is None:
+        if _DEFAULT is None:
+            _DEFAULT = Extractor()
+        extractor = _DEFAULT
+    if isinstance(published, str):
+        published = dt.date.fromisoformat(published)
+    article = Article(id=doc_id, published=published, text=text, source=source)
+    return extractor.run(article).events
+
+
+__all__ = ["Extractor", "ArticleResult", "extract", "ActorMention", "Sentence"]
