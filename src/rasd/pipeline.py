@@ -19,13 +19,15 @@ from rasd import code as coding
 from rasd.extract.actors import ActorLexicon, ActorMention, load_actor_lexicon
 from rasd.extract.dates import DateMention, find_dates
 from rasd.extract.events import (
-    ArticleMentions, Draft, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, merge_drafts,
+    ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, merge_drafts,
     norm_span,
     resolve_kind, trigger_blocked,
 )
-from rasd.extract.fatalities import find_fatalities
+from dataclasses import replace
+
+from rasd.extract.fatalities import FatalityMention, combine, find_fatalities
 from rasd.extract.lexicons import CueMatchers, TriggerEntry, load_cues, load_triggers
-from rasd.extract.places import PlaceMention, find_place_mentions, resolve
+from rasd.extract.places import PlaceMention, ResolvedPlace, find_place_mentions, resolve
 from functools import lru_cache
 
 from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
@@ -182,16 +184,44 @@ class Extractor:
                     draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
                 elif getattr(draft, f"default_{key}"):
                     draft.explain[key] = f"default for {draft.sub_event_type}"
-            self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
+            places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
             self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
             if draft.event_date is not None and draft.event_date > published:
                 continue  # a plan or an announcement of something to come
-            draft.fatalities = list(sentence_fatalities)
-            if sentence_fatalities:
-                draft.explain["fatalities"] = ", ".join(dict.fromkeys(f.rule for f in sentence_fatalities))
-            drafts.append(draft)
-            last_in_paragraph[sentence.paragraph] = draft
+            for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
+                drafts.append(place_draft)
+                last_in_paragraph[sentence.paragraph] = place_draft
         return merge_drafts(drafts), focus_country
+
+    @staticmethod
+    def _split_by_place(draft: Draft, places: list[ResolvedPlace], fatalities: list[FatalityMention], norm: str,
+                        sentence_span: tuple[int, int]) -> list[Draft]:
+        """One draft per place; each takes the deaths told in its own clause, or an even share."""
+        if len(places) <= 1:
+            draft.place = places[0] if places else None
+            draft.fatalities = list(fatalities)
+            if fatalities:
+                draft.explain["fatalities"] = ", ".join(dict.fromkeys(f.rule for f in fatalities))
+            return [draft]
+        out = []
+        clause_of = {id(p): _clause_bounds(norm, *sentence_span, p.mention.start) for p in places}
+        own = {id(p): [f for f in fatalities if clause_of[id(p)][0] <= f.start < clause_of[id(p)][1]] for p in places}
+        shared = [f for f in fatalities if not any(f in v for v in own.values())]
+        low = combine(shared)[0] if shared else 0
+        for index, place in enumerate(places):
+            copy = replace(draft, place=place, explain=dict(draft.explain), sentences=list(draft.sentences),
+                           assoc1=list(draft.assoc1), fatalities=list(own[id(place)]))
+            copy.explain["location"] = f"{place.rule} -> {place.place.id} (one of {len(places)} places listed)"
+            if not copy.fatalities and low:
+                share = low // len(places) + (1 if index < low % len(places) else 0)
+                if share:
+                    first = shared[0]
+                    copy.fatalities = [FatalityMention(first.start, first.end, share, "fatalities.split_evenly")]
+                    copy.explain["fatalities"] = f"{low} killed across {len(places)} places, split evenly (ACLED)"
+            elif copy.fatalities:
+                copy.explain["fatalities"] = ", ".join(dict.fromkeys(f.rule for f in copy.fatalities))
+            out.append(copy)
+        return out
 
     def _type_defaults(self, draft: Draft) -> None:
         event_type = draft.event_type
@@ -226,11 +256,17 @@ class Extractor:
             draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
 
     def _place(self, draft: Draft, m: ArticleMentions, ss: int, se: int, in_speech, focus_country: str | None,  # type: ignore[no-untyped-def]
-               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft]) -> None:
+               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft]) -> list[ResolvedPlace]:
+        """Where the event happened: one place, or several when the sentence lists several
+        precise places (ACLED codes one event per place); [] when it cannot be placed."""
         places = [p for p in _in(m.places, ss, se)
                   if not in_speech(p.start) and not clause_is_future(m, self.cues, (ss, se), p.start)]
         located = [p for p in places if not p.origin] or places
+        focus = dict(focus_admin1)
         if located:
+            split = self._event_places(located, m.norm)
+            if len(split) >= 2 and draft.sub_event_type not in _AREA_EVENTS:
+                return [resolve(p, self.gazetteer, focus, focus_country) for p in split]
             village = _UNRESOLVED_VILLAGE.search(m.norm, ss, se)
             # a village the gazetteer lacks, or knows only by part of its name (السعدة of السعدة الغربية)
             unresolved_village = village is not None and not any(
@@ -241,25 +277,42 @@ class Extractor:
                 # "قرية X جنوبي Y" with X not in the gazetteer: the event is near Y.
                 near = [p for p in located if p.near]
                 ordered = near + [p for p in ordered if p not in near]
-            chosen = resolve(ordered[0], self.gazetteer, dict(focus_admin1), focus_country)
+            chosen = resolve(ordered[0], self.gazetteer, focus, focus_country)
             if unresolved_village and chosen.geo_precision == 1:
-                chosen = type(chosen)(chosen.place, chosen.location, 2, 2, chosen.confidence * 0.8,
-                                      "places.unknown_village_near", chosen.mention)
-            distinct = {p.key for p in located if p.most_specific_rank <= 1}
-            if chosen.geo_precision == 1 and len(distinct) >= 2 and draft.sub_event_type in _AREA_EVENTS:
+                chosen = replace(chosen, geo_precision=2, where_prec=2, confidence=chosen.confidence * 0.8,
+                                 rule="places.unknown_village_near")
+            if chosen.geo_precision == 1 and len(split) >= 2 and draft.sub_event_type in _AREA_EVENTS:
                 # a patrol or a handover across several named places happens in an area (ACLED 2)
-                chosen = type(chosen)(chosen.place, chosen.location, 2, 2, chosen.confidence,
-                                      "places.route_across_places", chosen.mention)
-            draft.place = chosen
+                chosen = replace(chosen, geo_precision=2, where_prec=2, rule="places.route_across_places")
             draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (confidence {chosen.confidence:.2f})"
-            return
+            return [chosen]
         previous = last_in_paragraph.get(draft.sentence.paragraph)
         if previous is not None and previous.place is not None:
-            draft.place = previous.place
             draft.explain["location"] = "places.same_paragraph (from the previous sentence)"
-            return
+            return [previous.place]
         draft.unlocated_reason = "unlocated"
         draft.explain["location"] = "no place below country level in the sentence or its paragraph"
+        return []
+
+    @staticmethod
+    def _event_places(located: list[PlaceMention], norm: str) -> list[PlaceMention]:
+        """The distinct precise places of a sentence, without the ones that only situate another
+        ("X في Y", "X شرق Y"): those are context, not a second event."""
+        precise = [p for p in located if p.most_specific_rank <= 1]
+        chosen: list[PlaceMention] = []
+        for p in precise:
+            if chosen:
+                last = chosen[-1]
+                gap = norm[last.end:p.head_start].strip(" ،,")
+                if p.near and p.start - last.end < 40:
+                    continue  # an anchor: "كتيبة X غرب بلدة Y"
+                surface = norm[p.start:p.end]
+                bi_prefix = surface.endswith(p.key) and surface[:len(surface) - len(p.key)] in ("ب", "وب")
+                if gap in ("في", "ب", "من", "قرب", "بريف", "في ريف") or (not gap and bi_prefix):
+                    continue  # a container: "بلدة X في Y"
+            if all(p.key != c.key for c in chosen):
+                chosen.append(p)
+        return chosen
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger) -> None:

@@ -30,7 +30,7 @@ _TARGET_BEFORE = {"علي", "ضد", "مواقع", "موقع", "مقرات", "م�
                   "دوريه", "حاجز", "ثكنه", "استهدف", "استهدفت", "استهدفوا", "استهداف", "يستهدف", "تستهدف", "هاجم",
                   "هاجمت", "هاجموا", "مهاجمه", "قصف", "قصفت", "اغتيال", "اختطاف", "اعتقال", "مقتل", "اصابه", "قتل",
                   "لصالح", "بحق", "بين", "تجاه", "باتجاه", "سيارة", "سياره", "عربه", "اليات", "اليه", "منزل", "قافله",
-                  "حافله", "طائره", "مروحيه"}
+                  "حافله", "طائره", "مروحيه", "لسيطره", "سيطره", "نفوذ", "معقل", "معاقل", "تحصينات"}
 _AGENT_BEFORE = {"قبل", "نفذها", "نفذه", "شنها", "شنه", "تبناه", "تبناها", "يد", "ايدي", "برصاص", "بنيران", "بقذائف",
                  "بصواريخ", "بغارات", "بغاره", "طائرات", "طيران", "مقاتلات", "مدفعيه"}
 _ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره"}
@@ -136,6 +136,9 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical"
     if _future_verb(norm, cues, ws, ts):
         return "future tense"
+    opening = _words_between(norm, sentence_span[0], ts)[:4]
+    if opening and _in(m.future, opening[0][0], opening[-1][1]):
+        return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"
     return ""

@@ -27,6 +27,7 @@ _HEADS = {normalize(w): kind for w, kind in {
     "حقل": "feature", "معبر": "feature", "حاجز": "feature", "سد": "feature", "مطار": "feature", "قاعدة": "feature",
     "جبل": "feature", "جبال": "feature", "سجن": "feature", "بادية": "rural", "مزرعة": "locality", "مزارع": "locality",
     "ضاحية": "neighbourhood", "شارع": "neighbourhood", "ساحة": "neighbourhood", "مركز": "locality",
+    "حوض": "region", "سهل": "region", "وادي": "region", "مدن": "locality", "بلدات": "locality",
 }.items()}
 _NEAR = {normalize(w) for w in ["قرب", "بالقرب", "محيط", "أطراف", "اطراف", "ضواحي", "تخوم", "مشارف", "مدخل", "حول", "بين"]}
 _DIRECTIONS = {normalize(w) for w in [
@@ -103,9 +104,11 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     """Place names in ``norm`` that stand where a place can stand (see the module docstring).
 
     A name in ``stop_words`` (common words that some village is also called) counts only after a
-    head word (قرية X); so does a name of three letters or fewer.
+    head word (قرية X); so does a name of three letters or fewer. In a list ("بلدات تسيل وحيط
+    والشجرة", "محافظتي إدلب وحلب") every name takes the head of the first.
     """
     mentions: list[PlaceMention] = []
+    previous: PlaceMention | None = None
     for match in gazetteer.find(norm):
         candidates = tuple(gazetteer.places_for_key(match.key))
         if not candidates:
@@ -133,19 +136,45 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 continue
             if word in _LOCATIVE or bare in _LOCATIVE:
                 locative = True
-                origin = word in _ORIGIN and index <= 1
+                origin = (word in _ORIGIN and index <= 1) or _origin_phrase(before[index:])
                 break
-            if word in ("من",):
+            if bare in _BASES or word == "انطلاقا":
+                origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        in_list = previous is not None and _continues_list(norm, previous.end, match.start, match.prefix)
+        if in_list and previous is not None and not head:
+            head, locative, origin = previous.head, True, previous.origin
+        if head == "region" and not any(p.kind == "feature" for p in candidates):
+            continue  # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp
         free = any(p.kind in _FREE_KINDS or p.population >= _FREE_POPULATION for p in candidates)
         if weak_name and not (head and head != "area"):
             if not any(p.kind in _FREE_KINDS for p in candidates):
                 continue
         if not (free or locative or head):
             continue
-        mentions.append(PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin))
+        mention = PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin)
+        mentions.append(mention)
+        previous = mention
     return mentions
+
+
+_BASES = {normalize(w) for w in ["مواقع", "مواقعها", "مواقعه", "مواقعهم", "قواعد", "قواعدها", "قاعدتها", "قاعدته",
+                                  "مقرات", "مقراتها", "مطار", "ثكنات", "انطلاقا"]}
+
+
+def _origin_phrase(words: list[tuple[int, str]]) -> bool:
+    """"من مواقعها في X", "انطلاقا من X": X is where the attackers were, not the event."""
+    plain = [w for _, w in words[:4]]
+    return any(w in ("من", "انطلاقا") for w in plain) and any(_strip_proclitic(w) in _BASES or w == "انطلاقا" for w in plain)
+
+
+def _continues_list(norm: str, previous_end: int, start: int, prefix: str) -> bool:
+    """Whether a name follows the previous one as the next item of a list (X وY، X، Y)."""
+    between = norm[previous_end:start]
+    if len(between) > 3:
+        return False
+    return prefix.startswith("و") or "،" in between or "," in between
 
 
 def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_country: str | None) -> tuple[Place, float]:
@@ -158,7 +187,7 @@ def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_c
             head_fit = 2
         elif mention.head in ("locality", "neighbourhood") and place.kind in ("locality", "neighbourhood"):
             head_fit = 2
-        elif mention.head == "feature" and place.kind == "feature":
+        elif mention.head in ("feature", "region") and place.kind == "feature":
             head_fit = 2
         elif not mention.head and place.kind == "locality":
             head_fit = 1  # a bare name is a town first (ACLED codes "Aleppo" to the city)
