@@ -264,7 +264,7 @@ class Extractor:
         located = [p for p in places if not p.origin] or places
         focus = dict(focus_admin1)
         if located:
-            split = self._event_places(located, m.norm)
+            split = self._event_places(located, m.norm, (ss, se))
             if len(split) >= 2 and draft.sub_event_type not in _AREA_EVENTS:
                 return [resolve(p, self.gazetteer, focus, focus_country) for p in split]
             village = _UNRESOLVED_VILLAGE.search(m.norm, ss, se)
@@ -281,7 +281,7 @@ class Extractor:
             if unresolved_village and chosen.geo_precision == 1:
                 chosen = replace(chosen, geo_precision=2, where_prec=2, confidence=chosen.confidence * 0.8,
                                  rule="places.unknown_village_near")
-            if chosen.geo_precision == 1 and len(split) >= 2 and draft.sub_event_type in _AREA_EVENTS:
+            if chosen.geo_precision == 1 and len({p.key for p in located}) >= 2 and draft.sub_event_type in _AREA_EVENTS:
                 # a patrol or a handover across several named places happens in an area (ACLED 2)
                 chosen = replace(chosen, geo_precision=2, where_prec=2, rule="places.route_across_places")
             draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (confidence {chosen.confidence:.2f})"
@@ -295,24 +295,35 @@ class Extractor:
         return []
 
     @staticmethod
-    def _event_places(located: list[PlaceMention], norm: str) -> list[PlaceMention]:
-        """The distinct precise places of a sentence, without the ones that only situate another
-        ("X في Y", "X شرق Y"): those are context, not a second event."""
-        precise = [p for p in located if p.most_specific_rank <= 1]
+    def _event_places(located: list[PlaceMention], norm: str, sentence_span: tuple[int, int]) -> list[PlaceMention]:
+        """The places of distinct events in a sentence: per clause, its precise places (a list
+        "تسيل وحيط والشجرة" gives one event each) or else its most specific place; names that
+        only situate another ("X في Y", "X شرق Y") are context, not a second event."""
+        by_clause: dict[tuple[int, int], list[PlaceMention]] = {}
+        for p in located:
+            by_clause.setdefault(_clause_bounds(norm, *sentence_span, p.start), []).append(p)
         chosen: list[PlaceMention] = []
-        for p in precise:
-            if chosen:
-                last = chosen[-1]
-                gap = norm[last.end:p.head_start].strip(" ،,")
-                if p.near and p.start - last.end < 40:
-                    continue  # an anchor: "كتيبة X غرب بلدة Y"
-                surface = norm[p.start:p.end]
-                bi_prefix = surface.endswith(p.key) and surface[:len(surface) - len(p.key)] in ("ب", "وب")
-                if gap in ("في", "ب", "من", "قرب", "بريف", "في ريف") or (not gap and bi_prefix):
-                    continue  # a container: "بلدة X في Y"
-            if all(p.key != c.key for c in chosen):
-                chosen.append(p)
-        return chosen
+        for mentions in by_clause.values():
+            precise: list[PlaceMention] = []
+            for p in mentions:
+                if p.most_specific_rank > 1:
+                    continue
+                if precise:
+                    last = precise[-1]
+                    gap = norm[last.end:p.head_start].strip(" ،,")
+                    surface = norm[p.start:p.end]
+                    bi_prefix = surface.endswith(p.key) and surface[:len(surface) - len(p.key)] in ("ب", "وب")
+                    if p.near and p.start - last.end < 40:
+                        continue  # an anchor: "كتيبة X غرب بلدة Y"
+                    if gap in ("في", "ب", "من", "قرب", "بريف", "في ريف") or (not gap and bi_prefix):
+                        continue  # a container: "بلدة X في Y"
+                precise.append(p)
+            chosen.extend(precise or [min(mentions, key=lambda p: p.most_specific_rank)])
+        distinct: list[PlaceMention] = []
+        for p in chosen:
+            if all(p.key != c.key for c in distinct):
+                distinct.append(p)
+        return distinct
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger) -> None:

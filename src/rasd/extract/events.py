@@ -36,6 +36,7 @@ _AGENT_BEFORE = {"قبل", "نفذها", "نفذه", "شنها", "شنه", "تب
 _ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره"}
 _LAM_AGENT_TRIGGERS = {"airstrike", "shelling", "ied", "suicide", "chemical"}
 _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
+_BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
                       "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
@@ -127,7 +128,7 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
                     trigger: tuple[int, int, TriggerEntry]) -> str:
     """Why a trigger does not state an event ('' if it does)."""
     norm = m.norm
-    ts, te, _ = trigger
+    ts, te, entry = trigger
     cs, ce = _clause_bounds(norm, sentence_span[0], sentence_span[1], ts)
     ws = _window_start(norm, cs, ts, cues.window)
     if _in(m.negation, ws, ts):
@@ -136,6 +137,13 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical"
     if _future_verb(norm, cues, ws, ts):
         return "future tense"
+    previous = _words_between(norm, ws, ts)[-1:]
+    if previous and previous[0][2] in _BACKGROUND_GOVERNORS:
+        return "background (after, since, against: a reference, not a report)"
+    trigger_word = norm[ts:te].split()[0]
+    if entry.sub_event_type in ("territory", "Change to group/activity") and trigger_word.startswith("ل") \
+            and not entry.patterns[0].startswith("ل"):
+        return "purpose (لاستعادة: in order to)"
     opening = _words_between(norm, sentence_span[0], ts)[:4]
     if opening and _in(m.future, opening[0][0], opening[-1][1]):
         return "future or hypothetical (the sentence opens with it)"
@@ -145,8 +153,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
 
 
 def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
-    """A future-tense verb (سـ + present prefix) among the last words before ``end``."""
-    for _, _, word in _words_between(norm, start, end)[-3:]:
+    """A future-tense verb (سـ + present prefix) among the words before ``end``."""
+    for _, _, word in _words_between(norm, start, end)[-cues.window:]:
         bare = word[1:] if word.startswith(("و", "ف")) and len(word) > 4 else word
         if bare.startswith(cues.future_prefixes) and len(bare) >= 5 and bare not in _FUTURE_EXCEPTIONS:
             return True
@@ -224,6 +232,12 @@ def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int
 def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None, country: str | None) -> str | None:
     """A deferred trigger kind (territory, arrest, attack) as an ACLED sub-event type, or None."""
     state = actor1 is not None and actor1.inter == 1 and (actor1.home == country or country is None)
+    crowd = actor1 is not None and actor1.role in ("protester", "rioter")
+    if crowd and kind in ("territory", "attack", "clash", "Armed clash"):
+        return "Violent demonstration"  # "اقتحم متظاهرون مطار النجف": a riot, not a battle
+    if kind == "clash":
+        armed = [a for a in (actor1, actor2) if a is not None and a.role is None]
+        return "Armed clash" if len(armed) == 2 and armed[0].name != armed[1].name else None
     if kind == "territory":
         if actor1 is None:
             return None
@@ -313,6 +327,10 @@ def _absorb(into: Draft, other: Draft) -> None:
         into.place = other.place
         into.explain["location"] = other.explain.get("location", "")
         into.unlocated_reason = ""
+        # the sentence that places the event best becomes the record's source sentence
+        into.sentence = other.sentence
+        into.sentences.remove(other.sentence)
+        into.sentences.insert(0, other.sentence)
     if other.event_date and (into.time_precision is None or (other.time_precision or 9) < into.time_precision):
         into.event_date, into.time_precision, into.date_prec = other.event_date, other.time_precision, other.date_prec
         into.date = other.date
