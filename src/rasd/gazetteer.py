@@ -85,7 +85,8 @@ class Gazetteer:
         index = len(self.places)
         self.places.append(place)
         for name in names_ar:
-            for key in _name_keys(name):
+            # villages are written with or without the article (صعدة / السعدة); admin areas as named
+            for key in _name_keys(name, add_article=place.kind in ("locality", "neighbourhood")):
                 bucket = self._keys.setdefault(key, [])
                 if index not in bucket:
                     bucket.append(index)
@@ -143,7 +144,7 @@ def capital_names() -> dict[tuple[str, str], str]:
     return {(row["name"], normalize(row["capital_ar"])): row["capital_en"] for row in admin1_table()}
 
 
-def _name_keys(name: str) -> list[str]:
+def _name_keys(name: str, add_article: bool = True) -> list[str]:
     norm = normalize(name).strip()
     if len(norm) < 2 or norm in STOP_NAMES:
         return []
@@ -152,7 +153,7 @@ def _name_keys(name: str) -> list[str]:
         bare = norm[2:]
         if bare not in STOP_NAMES:
             keys.append(bare)
-    elif not norm.startswith("ال") and len(norm) >= 4 and " " not in norm:
+    elif add_article and not norm.startswith("ال") and len(norm) >= 4 and " " not in norm:
         if "ال" + norm not in STOP_NAMES:
             keys.append("ال" + norm)
     return keys

@@ -315,7 +315,8 @@ class Extractor:
                     bi_prefix = surface.endswith(p.key) and surface[:len(surface) - len(p.key)] in ("ب", "وب")
                     if p.near and p.start - last.end < 40:
                         continue  # an anchor: "كتيبة X غرب بلدة Y"
-                    if gap in ("في", "ب", "من", "قرب", "بريف", "في ريف") or (not gap and bi_prefix):
+                    last_gap_word = gap.split()[-1] if gap else ""
+                    if last_gap_word in ("في", "ب", "من", "قرب", "بريف", "بمحافظه", "بمدينه") or (not gap and bi_prefix):
                         continue  # a container: "بلدة X في Y"
                 precise.append(p)
             chosen.extend(precise or [min(mentions, key=lambda p: p.most_specific_rank)])

@@ -16,7 +16,7 @@ _HTML_HINT = re.compile(r"<\s*(html|body|div|p|article|head|meta|span|br|h[1-6])
 _BOILERPLATE_LINE = re.compile(
     r"(camera icon|tag icon|^ع ع ع$|^اضغط هنا|^ادعم |^اقرا ايضا|^اقرأ أيضا|^اقرا المزيد|^شاهد ايضا"
     r"|^تابعونا|^تابعوا |^اشترك|^للمزيد|^مواضيع ذات صله|^اخبار ذات صله|^الاعلام الموجه"
-    r"|^دولار واحد شهريا|بحاجتك لنبقى|^حقوق النشر|^جميع الحقوق|^share|^×$|^المصدر:?$)",
+    r"|^دولار واحد شهريا|بحاجتك لنبقى|^رابط الخبر|^حقوق النشر|^جميع الحقوق|^share|^×$|^المصدر:?$)",
 )
 # After one of these lines, the rest of the page is related links and appeals.
 _TAIL_MARKERS = re.compile(r"^(مقالات متعلقه|مقالات ذات صله|اخبار متعلقه|مواد ذات صله|روابط ذات صله)\s*$")

@@ -31,12 +31,17 @@ _TARGET_BEFORE = {"علي", "ضد", "مواقع", "موقع", "مقرات", "م�
                   "هاجمت", "هاجموا", "مهاجمه", "قصف", "قصفت", "اغتيال", "اختطاف", "اعتقال", "مقتل", "اصابه", "قتل",
                   "لصالح", "بحق", "بين", "تجاه", "باتجاه", "سيارة", "سياره", "عربه", "اليات", "اليه", "منزل", "قافله",
                   "حافله", "طائره", "مروحيه", "لسيطره", "سيطره", "نفوذ", "معقل", "معاقل", "تحصينات"}
-_AGENT_BEFORE = {"قبل", "نفذها", "نفذه", "شنها", "شنه", "تبناه", "تبناها", "يد", "ايدي", "برصاص", "بنيران", "بقذائف",
+_AGENT_BEFORE = {"قبل", "نفذها", "نفذه", "شنها", "شنه", "تبناه", "تبناها", "شنتها", "نفذتها", "شنته", "القتها",
+                 "اطلقتها", "اطلقها", "القاها", "فجرها", "يد", "ايدي", "برصاص", "بنيران", "بقذائف",
                  "بصواريخ", "بغارات", "بغاره", "طائرات", "طيران", "مقاتلات", "مدفعيه"}
 _ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره"}
+_MEMBERS = {"عناصر", "مقاتلي", "مسلحي", "جنود", "افراد", "عنصرا", "مسلحا", "مقاتلا", "جنديا", "اعضاء", "قاده", "قيادات"}
+_AIRCRAFT = {"طائرات", "طيران", "مقاتلات", "مروحيات", "الطائرات", "الطيران", "المقاتلات", "المروحيات", "طائره", "الطائره"}
+_EXPLOSION_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "Chemical weapon"}
 _LAM_AGENT_TRIGGERS = {"airstrike", "shelling", "ied", "suicide", "chemical"}
 _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
-_BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف"}
+_BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
+                         "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
                       "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
@@ -137,8 +142,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical"
     if _future_verb(norm, cues, ws, ts):
         return "future tense"
-    previous = _words_between(norm, ws, ts)[-1:]
-    if previous and previous[0][2] in _BACKGROUND_GOVERNORS:
+    previous = [w for _, _, w in _words_between(norm, ws, ts)[-2:]]
+    if (previous and previous[-1] in _BACKGROUND_GOVERNORS) or " ".join(previous) in _BACKGROUND_GOVERNORS:
         return "background (after, since, against: a reference, not a report)"
     trigger_word = norm[ts:te].split()[0]
     if entry.sub_event_type in ("territory", "Change to group/activity") and trigger_word.startswith("ل") \
@@ -190,6 +195,10 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
         return "agent"
     if prev in _TARGET_BEFORE or bare_prev in _TARGET_BEFORE:
         return "target"
+    if prev in _MEMBERS and len(words) >= 2 and (words[-2] == "من" or words[-2].isdigit()):
+        return "target"  # "قتل 15 من عناصر تنظيم داعش": the dead are members of X
+    if mention.surface.split()[0].lstrip("وبلف") in _AIRCRAFT and trigger[2].sub_event_type in _EXPLOSION_TYPES:
+        return "agent"  # "طائرات التحالف": aircraft carry out the strike
     surface = mention.surface
     lam = surface.startswith("ل") and not mention.actor.name.startswith("ل")
     ts, te, entry = trigger

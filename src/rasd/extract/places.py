@@ -93,6 +93,10 @@ def _previous_words(norm: str, start: int, count: int) -> list[tuple[int, str]]:
     return words
 
 
+def _strip_article(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
 def _strip_proclitic(word: str) -> str:
     for p in ("وبال", "بال", "وال", "فال", "ولل", "لل", "وب", "ول", "فب", "و", "ب", "ل", "ف"):
         if word.startswith(p) and len(word) > len(p) + 1:
@@ -134,6 +138,11 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 head_start = offset
                 locative = True
                 continue
+            if word == "من" and index == 0 and len(before) > 1 and _strip_article(_strip_proclitic(before[1][1])) in _DIRECTIONS:
+                near = True  # "إلى الغرب من حلب": west of Aleppo
+                head_start = before[1][0]
+                locative = True
+                break
             if word in _LOCATIVE or bare in _LOCATIVE:
                 locative = True
                 origin = (word in _ORIGIN and index <= 1) or _origin_phrase(before[index:])
