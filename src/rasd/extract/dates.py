@@ -44,6 +44,23 @@ _DAY_MONTH = re.compile(
     rf"{_B}(?:يوم\s+)?(?:ال)?(?P<day>[0-3]?\d)\s+(?:من\s+)?(?:شهر\s+)?(?P<month>{_MONTH})"
     rf"(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام|سنه)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
 )
+_ORDINALS: dict[str, int] = {}
+for _value, _word in enumerate(["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن",
+                                "التاسع", "العاشر"], start=1):
+    _ORDINALS[normalize(_word)] = _value
+for _value, _word in enumerate(["الحادي عشر", "الثاني عشر", "الثالث عشر", "الرابع عشر", "الخامس عشر", "السادس عشر",
+                                "السابع عشر", "الثامن عشر", "التاسع عشر"], start=11):
+    _ORDINALS[normalize(_word)] = _value
+_ORDINALS[normalize("العشرين")] = 20
+_ORDINALS[normalize("الثلاثين")] = 30
+for _unit, _word in enumerate(["الحادي", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع"], start=1):
+    _ORDINALS[normalize(_word) + " والعشرين"] = 20 + _unit
+_ORDINALS[normalize("الحادي والثلاثين")] = 31
+_ORDINAL_ALT = "|".join(sorted((re.escape(w) for w in _ORDINALS), key=len, reverse=True))
+_ORDINAL_DAY = re.compile(
+    rf"{_B}(?:يوم\s+|في\s+)?(?P<day>{_ORDINAL_ALT})\s+(?:من\s+)?(?:شهر\s+)?(?P<month>{_MONTH})"
+    rf"(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام|سنه)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
+)
 _NUMERIC = re.compile(r"(?<![\d/.-])(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{1,4})(?![\d/.-])")
 _MONTH_ONLY = re.compile(
     rf"{_B}(?P<part>مطلع|بدايه|اوائل|اول|منتصف|اواسط|اواخر|نهايه|اخر|خلال|في)?\s*(?:شهر\s+)?"
@@ -127,6 +144,16 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         else:
             date = _latest_year_on_or_before(day, month, published)
         add(m.start(), m.end(), date, 1, 1, "dates.day_month")
+    for m in _ORDINAL_DAY.finditer(norm):
+        day, month = _ORDINALS[m["day"]], _MONTH_NAMES[m["month"]]
+        if m["year"]:
+            try:
+                date = dt.date(int(m["year"]), month, day)
+            except ValueError:
+                date = None
+        else:
+            date = _latest_year_on_or_before(day, month, published)
+        add(m.start("day"), m.end(), date, 1, 1, "dates.ordinal_day_month")
     for m in _NUMERIC.finditer(norm):
         a, b, c = int(m["a"]), int(m["b"]), int(m["c"])
         year, day = (a, c) if a > 1900 else (c, a)

@@ -188,6 +188,8 @@ def _continues_list(norm: str, previous_end: int, start: int, prefix: str) -> bo
 
 def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_country: str | None) -> tuple[Place, float]:
     """The most likely entry for a mention: head kind, article focus, country, population."""
+    governorates = {p.admin1 for p in mention.candidates if p.kind == "governorate"}
+
     def score(place: Place) -> tuple[float, ...]:
         head_fit = 0.0
         if mention.head == "governorate" and place.kind == "governorate":
@@ -199,7 +201,11 @@ def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_c
         elif mention.head in ("feature", "region") and place.kind == "feature":
             head_fit = 2
         elif not mention.head and place.kind == "locality":
-            head_fit = 1  # a bare name is a town first (ACLED codes "Aleppo" to the city)
+            # a bare name is a town first (ACLED codes "Aleppo" to the city), unless it names a
+            # governorate and the town lies elsewhere (ذي قار the province, not a namesake village)
+            head_fit = 1 if not governorates or place.admin1 in governorates else 0.5
+        elif not mention.head and place.kind == "governorate":
+            head_fit = 0.8
         focus = focus_admin1.get(place.admin1, 0)
         country = 1.0 if focus_country and place.country == focus_country else 0.0
         return (head_fit, min(focus, 3), country, place.population, -KIND_RANK[place.kind])
