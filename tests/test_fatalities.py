@@ -47,7 +47,6 @@ def test_fatalities_single_count(raw: str, value: int) -> None:
     assert _total(raw) == (value, value, value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a vague count before a definite noun (عشرات القتلى) is missed: _bare keeps ال, and the for/else skips it near the start")
 @pytest.mark.parametrize(
     ("raw", "value"),
     [("عشرات القتلى", 12), ("أسفر القصف عن عشرات القتلى", 12), ("مئات القتلى", 100), ("عشرات قتلى", 12)],

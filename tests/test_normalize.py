@@ -198,7 +198,6 @@ def test_strip_clitics_table(word: str, stem: str) -> None:
     assert strip_clitics(normalize(word)) == stem
 
 
-@pytest.mark.xfail(strict=True, reason="bug: strip_clitics('ولد') gives 'لد' although its docstring says ولد survives")
 def test_strip_clitics_keeps_short_word_walad() -> None:
     assert strip_clitics("ولد") == "ولد"
 

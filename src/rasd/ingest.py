@@ -50,6 +50,8 @@ def article_from_record(record: object, *, line: int = 0, max_chars: int = DEFAU
         return ArticleRejected(line, "text is not a string", article_id)
     if not text.strip():
         return ArticleRejected(line, "empty text", article_id)
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return ArticleRejected(line, "invalid Unicode in text (a lone surrogate escape)", article_id)
     if len(text) > max_chars:
         return ArticleRejected(line, f"text over the size limit ({len(text)} > {max_chars} characters)", article_id)
     if not is_arabic(text):

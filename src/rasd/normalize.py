@@ -105,10 +105,10 @@ ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
 def strip_clitics(word: str) -> str:
     """Remove proclitics (و، ف، ب، ل، ك and لل) and the article from a normalised word.
 
-    The stem must keep at least two letters, so short words such as ولد or بر survive.
+    The stem must keep at least three letters, so short words such as ولد or بلد survive.
     """
     for p in _PROCLITICS:
-        if word.startswith(p) and len(word) - len(p) >= 2:
+        if word.startswith(p) and len(word) - len(p) >= 3:
             word = word[len(p):]
             break
     if word.startswith(_ARTICLE) and len(word) > 3:

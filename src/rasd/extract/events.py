@@ -298,10 +298,12 @@ def _same_event(a: Draft, b: Draft) -> bool:
         return False
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
         return False
-    a1, b1 = _actor_name(a.actor1) or a.default_actor1, _actor_name(b.actor1) or b.default_actor1
+    # a default ("Unidentified Armed Group", "Civilians") is what rasd assumes, not what the text
+    # says, so it never conflicts with a named actor
+    a1, b1 = _actor_name(a.actor1), _actor_name(b.actor1)
     if a1 and b1 and a1 != b1:
         return False
-    a2, b2 = _actor_name(a.actor2) or a.default_actor2, _actor_name(b.actor2) or b.default_actor2
+    a2, b2 = _actor_name(a.actor2), _actor_name(b.actor2)
     if a2 and b2 and a2 != b2 and a.event_type != "Explosions/Remote violence":
         return False
     if a.event_date and b.event_date:
@@ -318,8 +320,22 @@ def _same_event(a: Draft, b: Draft) -> bool:
     return True
 
 
+def _richness(d: Draft) -> tuple[int, ...]:
+    """How much a draft says: a place, its precision, a date, actors, deaths."""
+    return (
+        d.place is not None, -(d.place.geo_precision if d.place else 9), -(d.time_precision or 9),
+        d.actor1 is not None, d.actor2 is not None, bool(d.fatalities),
+    )
+
+
 def _absorb(into: Draft, other: Draft) -> None:
-    into.sentences.extend(other.sentences)
+    if _richness(other) > _richness(into):
+        # the sentence that says most becomes the record's source sentence and trigger
+        into.sentence, into.trigger, into.trigger_span = other.sentence, other.trigger, other.trigger_span
+        into.sentences.insert(0, other.sentence)
+        into.sentences.extend(s for s in other.sentences if s is not other.sentence)
+    else:
+        into.sentences.extend(other.sentences)
     if HIERARCHY.index(other.sub_event_type) < HIERARCHY.index(into.sub_event_type):
         into.sub_event_type = other.sub_event_type
         into.trigger, into.trigger_span = other.trigger, other.trigger_span
@@ -336,10 +352,6 @@ def _absorb(into: Draft, other: Draft) -> None:
         into.place = other.place
         into.explain["location"] = other.explain.get("location", "")
         into.unlocated_reason = ""
-        # the sentence that places the event best becomes the record's source sentence
-        into.sentence = other.sentence
-        into.sentences.remove(other.sentence)
-        into.sentences.insert(0, other.sentence)
     if other.event_date and (into.time_precision is None or (other.time_precision or 9) < into.time_precision):
         into.event_date, into.time_precision, into.date_prec = other.event_date, other.time_precision, other.date_prec
         into.date = other.date

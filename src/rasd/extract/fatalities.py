@@ -31,7 +31,8 @@ _PERSON_SINGULAR = {_N(w) for w in [
     "شاب", "فتاة", "طفلة", "عسكري", "مسلح", "قائد", "شرطي", "متظاهر", "محتج", "مسؤول", "ناشط", "مسعف", "طبيب",
 ]}
 _PERSON_DUAL = {_N(w) for w in [
-    "شخصين", "جنديين", "طفلين", "امرأتين", "رجلين", "عنصرين", "قياديين", "مقاتلين", "ضابطين", "مواطنين", "شابين",
+    "شخصان", "جنديان", "طفلان", "امرأتان", "رجلان", "عنصران", "مدنيان", "ضابطان", "شابان", "طفلتان", "شرطيان",
+    "متظاهران", "محتجان", "صحفيان", "مقاتلان", "مسلحان", "شخصين", "جنديين", "طفلين", "امرأتين", "رجلين", "عنصرين", "قياديين", "مقاتلين", "ضابطين", "مواطنين", "شابين",
     "طفلتين", "عسكريين", "شرطيين", "متظاهرين", "محتجين", "صحفيين", "ناشطين", "مسعفين",
 ]}
 # dual forms that are also plurals; they are read as plural (vague) unless a number is given
@@ -114,7 +115,7 @@ def find_fatalities(norm: str, start: int = 0, end: int | None = None) -> list[F
                 elif bare in ("مقتل",) and nxt in _PERSON_PLURAL:
                     found.append(FatalityMention(words[j][0], words[j][1], 3, "fatalities.plural"))
                     used.add(j)
-        elif bare in _KILLED_NOUNS and i > 0:
+        elif (bare in _KILLED_NOUNS or (bare.startswith("ال") and bare[2:] in _KILLED_NOUNS)) and i > 0:
             k = i - 1
             # "خمسة قتلى", "20 قتيلا": the number right before the noun
             for back in (1, 2, 3):
@@ -126,9 +127,9 @@ def find_fatalities(norm: str, start: int = 0, end: int | None = None) -> list[F
                     found.append(FatalityMention(words[s][0], words[i - 1][1], parsed[0], "fatalities.number+noun"))
                     used.update(range(s, i))
                     break
-            else:
-                if plain[k] in _VAGUE:
-                    found.append(FatalityMention(words[k][0], words[k][1], _VAGUE[plain[k]], "fatalities.vague"))
+            if not any(f.end == words[i - 1][1] for f in found) and plain[k] in _VAGUE and k not in used:
+                found.append(FatalityMention(words[k][0], words[k][1], _VAGUE[plain[k]], "fatalities.vague"))
+                used.add(k)
     found.sort(key=lambda f: f.start)
     return found
 

@@ -47,7 +47,11 @@ _TEEN_SECOND = {"عشر", "عشره"}
 _DIGITS = re.compile(r"^\d{1,7}$")
 
 
-def _strip_waw(word: str) -> tuple[str, bool]:
+def _strip_waw(word: str, continuing: bool = False) -> tuple[str, bool]:
+    """Split a leading و (and) off a number word. واحد is "one" at the start of a number but
+    و + احد ("and one") inside one (ألف وأحد عشر)."""
+    if word_value(word) is not None and not continuing:
+        return word, False
     if word.startswith("و") and len(word) > 2 and (word[1:] in _UNITS or word[1:] in _TENS or word[1:] in _HUNDREDS or word[1:] in _THOUSANDS):
         return word[1:], True
     return word, False
@@ -80,10 +84,10 @@ def parse_number_at(words: list[str], i: int) -> tuple[int, int] | None:
     j = i
     while j < len(words):
         word = words[j]
-        word, had_waw = _strip_waw(word)
+        word, had_waw = _strip_waw(word, continuing=used > 0)
         if had_waw and used == 0:
             return None
-        if used > 0 and not had_waw and not (word in _TEEN_SECOND and current and current < 10):
+        if used > 0 and not had_waw and not (word in _TEEN_SECOND and 0 < current % 100 < 10):
             if word in _HUNDRED_WORDS and 0 < current < 10:
                 current *= 100
                 used += 1
@@ -96,7 +100,7 @@ def parse_number_at(words: list[str], i: int) -> tuple[int, int] | None:
                 j += 1
                 continue
             break
-        if word in _TEEN_SECOND and used > 0 and current and current < 10:
+        if word in _TEEN_SECOND and used > 0 and 0 < current % 100 < 10:
             current += 10
         elif word in _UNITS:
             current += _UNITS[word]
