@@ -34,13 +34,14 @@ from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
 from rasd.matcher import PhraseMatcher
 from rasd.normalize import normalize, normalize_with_map
 from rasd.prepare import Sentence, boilerplate_ranges, html_to_text, looks_like_html, split_sentences
-from rasd.schema import Article, Event
+from rasd.schema import SUB_EVENT_TO_TYPE, Article, Event
 
 COMPONENT_VERSION = "rasd.extract.v1"
 _COUNTRY_WORDS = {"SY": re.compile(r"سوري|دمشق"), "IQ": re.compile(r"عراق|بغداد")}
-_UNRESOLVED_VILLAGE = re.compile(r"(?<!\w)(?:[وبل]?ال)?(?:قريه|بلده|قريتي|بلدتي|مزرعه)\s+(\w+)")
+_UNRESOLVED_VILLAGE = re.compile(r"(?<!\w)(?:[وبل]?ال)?(?:قريه|بلده|قريتي|بلدتي|مزرعه|حي)\s+(\w+)")
 _PARTIAL_NAME = re.compile(r" (?:ال)?(?:غربيه|شرقيه|شماليه|جنوبيه|غربي|شرقي|شمالي|جنوبي|كبري|صغري|فوقاني|تحتاني|قبليه|شرقاني|غرباني)(?!\w)")
 _VILLAGE_HEAD = re.compile(r"(?:قريه|بلده|قريتي|بلدتي|مزرعه)")
+_DISRUPTED = re.compile(r"(?<!\w)[وب]?(?:تدمير|دمرت|دمر|تفكيك|فككت|ابطال|ابطلت|احباط|احبطت|ضبط|ضبطت|اسقاط|اسقطت|اعتراض|اعترضت|تصدت|التصدي)(?!\w)")
 _AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
 _COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
 
@@ -174,6 +175,10 @@ class Extractor:
                 continue
             actor1, actor2, assoc = assign_actors(norm, actors, best, speakers)
             sub_event_type = resolved[best[0]]
+            if SUB_EVENT_TO_TYPE.get(sub_event_type) == "Explosions/Remote violence" and _DISRUPTED.search(
+                    norm, max(ss, best[0] - 40), best[0]):
+                # "تدمير سيارات مفخخة", "تفكيك عبوة": the weapon was stopped (ACLED: Disrupted weapons use)
+                sub_event_type = "Disrupted weapons use"
             draft = Draft(sentence=sentence, trigger=best[2], trigger_span=(best[0], best[1]),
                           sub_event_type=sub_event_type, actor1=actor1, actor2=actor2, assoc1=assoc,
                           sentences=[sentence])

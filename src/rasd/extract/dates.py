@@ -67,7 +67,7 @@ _MONTH_ONLY = re.compile(
     rf"(?P<month>{_MONTH})(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
 )
 _RELATIVE_DAY = re.compile(
-    rf"{_B}{_PART_OF_DAY}(?P<word>اول من امس|اول امس|امس الاول|امس|اليوم|الليله الماضيه|ليله امس|البارحه|يوم امس)"
+    rf"{_B}{_PART_OF_DAY}(?P<word>اول من امس|اول امس|امس الاول|الليله قبل الماضيه|امس|اليوم|الليله الماضيه|ليله امس|البارحه|يوم امس)"
     rf"(?:\s+(?P<weekday>{_WEEKDAY_ALT}))?{_E}"
 )
 _WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:يوم\s+)?(?P<weekday>{_WEEKDAY_ALT})(?P<last>\s+(?:الماضي|الماضيه|الفايت|الفايته|المنصرم|المنصرمه))?{_E}")
@@ -173,7 +173,7 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
     for m in _RELATIVE_DAY.finditer(norm):
         word = m["word"]
         back = {"اليوم": 0, "امس": 1, "يوم امس": 1, "البارحه": 1, "الليله الماضيه": 1, "ليله امس": 1,
-                "اول امس": 2, "اول من امس": 2, "امس الاول": 2}[word]
+                "اول امس": 2, "اول من امس": 2, "امس الاول": 2, "الليله قبل الماضيه": 2}[word]
         add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, f"dates.relative:{word}")
     for m in _WEEKDAY.finditer(norm):
         weekday = _WEEKDAYS[m["weekday"]]

@@ -29,20 +29,23 @@ _HEADS = {normalize(w): kind for w, kind in {
     "ضاحية": "neighbourhood", "شارع": "neighbourhood", "ساحة": "neighbourhood", "مركز": "locality",
     "حوض": "region", "سهل": "region", "وادي": "region", "مدن": "locality", "بلدات": "locality",
 }.items()}
-_NEAR = {normalize(w) for w in ["قرب", "بالقرب", "محيط", "أطراف", "اطراف", "ضواحي", "تخوم", "مشارف", "مدخل", "حول", "بين"]}
+_NEAR = {normalize(w) for w in ["قرب", "بالقرب", "محيط", "أطراف", "اطراف", "ضواحي", "تخوم", "مشارف", "مدخل", "حول", "بين",
+                                 "المجاور", "المجاورة", "المحاذي", "المحاذية", "المتاخم", "المتاخمة", "القريب", "القريبة",
+                                 "مجاور", "مجاورة", "محاذي", "محاذية", "متاخم", "متاخمة", "قريب", "قريبة"]}
 _DIRECTIONS = {normalize(w) for w in [
     "جنوب", "جنوبي", "شمال", "شمالي", "شرق", "شرقي", "غرب", "غربي", "جنوب شرق", "جنوب شرقي", "جنوب غرب",
     "جنوب غربي", "شمال شرق", "شمال شرقي", "شمال غرب", "شمال غربي",
 ]}
 _LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
+_EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
 _KNOWN_WORDS: set[str] = set()  # filled below with every head, relation and locative word
 _CONNECTORS = {"و", "في", "من", "ب", "ال"}
 _FREE_KINDS = {"governorate", "district", "feature"}
 _FREE_POPULATION = 20000
 
 
-_KNOWN_WORDS.update(_HEADS, _NEAR, _DIRECTIONS, _LOCATIVE)
+_KNOWN_WORDS.update(_HEADS, _NEAR, _DIRECTIONS, _LOCATIVE, _EXAMPLE_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,14 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        if before and _strip_proclitic(before[0][1]) in _EXAMPLE_WORDS:
+            # "مدن حيوية مثل حلب وحماة": examples, not where something happened
+            previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
+            continue
         in_list = previous is not None and _continues_list(norm, previous.end, match.start, match.prefix)
+        if in_list and previous is not None and previous.head == "example":
+            previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
+            continue
         if in_list and previous is not None and not head:
             head, locative, origin = previous.head, True, previous.origin
         if match.key in gazetteer.needs_head and not head:
