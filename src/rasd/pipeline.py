@@ -42,6 +42,17 @@ _UNRESOLVED_VILLAGE = re.compile(r"(?<!\w)(?:[وبل]?ال)?(?:قريه|بلده
 _PARTIAL_NAME = re.compile(r" (?:ال)?(?:غربيه|شرقيه|شماليه|جنوبيه|غربي|شرقي|شمالي|جنوبي|كبري|صغري|فوقاني|تحتاني|قبليه|شرقاني|غرباني)(?!\w)")
 _VILLAGE_HEAD = re.compile(r"(?:قريه|بلده|قريتي|بلدتي|مزرعه)")
 _DISRUPTED = re.compile(r"(?<!\w)[وب]?(?:تدمير|دمرت|دمر|تفكيك|فككت|ابطال|ابطلت|احباط|احبطت|ضبط|ضبطت|اسقاط|اسقطت|اعتراض|اعترضت|تصدت|التصدي)(?!\w)")
+_NATIONALITY_ISO = {
+    "روسي": "RU", "روسيه": "RU", "سوري": "SY", "سوريه": "SY", "تركي": "TR", "تركيه": "TR", "امريكي": "US",
+    "امريكيه": "US", "اميركي": "US", "اميركيه": "US", "اسرائيلي": "IL", "اسرائيليه": "IL", "ايراني": "IR",
+    "ايرانيه": "IR", "عراقي": "IQ", "عراقيه": "IQ",
+}
+# after the trigger, optionally a descriptive word or two (جوية، مدفعي، مكثفة), then the nationality
+_NATIONALITY = re.compile(
+    r"(?:\s+(?:جويه|جوي|مدفعي|مدفعيه|صاروخي|صاروخيه|مكثفه|مكثف|عنيفه|عنيف|حربيه|جديده|متواصله|بطائرات|بطائره|مسيره|بريه))*"
+    r"\s+(" + "|".join(_NATIONALITY_ISO) + r")(?!\w)")
+_NATIONALITY_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "Chemical weapon", "Armed clash",
+                      "Remote explosive/landmine/IED", "attack", "clash"}
 _AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
 _COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
 
@@ -140,6 +151,7 @@ class Extractor:
         drafts: list[Draft] = []
         last_in_paragraph: dict[int, Draft] = {}
         paragraph_date: dict[int, DateMention] = {}
+        lead_date = self._lead_date(m, nt, sentences, published)
         for sentence in sentences:
             ss, se = norm_span(nt.origin, sentence)
             if se <= ss:
@@ -174,6 +186,12 @@ class Extractor:
                     previous.explain["fatalities"] = f"{sentence_fatalities[0].rule} (next sentence)"
                 continue
             actor1, actor2, assoc = assign_actors(norm, actors, best, speakers)
+            nationality = self._nationality_agent(norm, best, se)
+            if nationality is not None and (actor1 is None or actor1.via == "generic" or actor1.actor.role):
+                # "غارات روسية", "قصف مدفعي تركي": the adjective names who fired
+                if actor1 is not None and actor1.actor.role and actor2 is None:
+                    actor2 = actor1
+                actor1 = nationality
             sub_event_type = resolved[best[0]]
             if SUB_EVENT_TO_TYPE.get(sub_event_type) == "Explosions/Remote violence" and _DISRUPTED.search(
                     norm, max(ss, best[0] - 40), best[0]):
@@ -196,7 +214,56 @@ class Extractor:
             for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
                 drafts.append(place_draft)
                 last_in_paragraph[sentence.paragraph] = place_draft
+        for draft in drafts:
+            if lead_date is not None and draft.explain.get("event_date", "").startswith("dates.publication_default"):
+                # a report's lead gives the day ("قتل 30 مدنيا الجمعة ..."); its details do not repeat it
+                draft.event_date, draft.time_precision, draft.date_prec = lead_date.date, lead_date.time_precision, lead_date.date_prec
+                draft.explain["event_date"] = f"{lead_date.rule} (the article's lead)"
+        self._share_air_actor(drafts)
         return merge_drafts(drafts), focus_country
+
+    @staticmethod
+    def _lead_date(m: ArticleMentions, nt, sentences: list[Sentence], published: dt.date) -> DateMention | None:  # type: ignore[no-untyped-def]
+        """The day the article's lead reports (first two paragraphs), if within a week of publication."""
+        paragraphs = sorted({s.paragraph for s in sentences})[:2]
+        for sentence in sentences:
+            if sentence.paragraph not in paragraphs:
+                continue
+            ss, se = norm_span(nt.origin, sentence)
+            windows = _speech_windows(m, ss, se)
+            for d in _in(m.dates, ss, se):
+                if d.future or any(a <= d.start < b for a, b in windows):
+                    continue
+                if 0 <= (published - d.date).days <= 7 and d.time_precision == 1:
+                    return d
+        return None
+
+    @staticmethod
+    def _share_air_actor(drafts: list[Draft]) -> None:
+        """An air strike with no named attacker takes the one named for the article's other strikes."""
+        named = [d.actor1 for d in drafts if d.sub_event_type == "Air/drone strike" and d.actor1 is not None
+                 and d.actor1.actor.role is None]
+        if not named:
+            return
+        common = Counter(a.actor.name for a in named).most_common(1)[0][0]
+        source = next(a for a in named if a.actor.name == common)
+        for draft in drafts:
+            if draft.sub_event_type == "Air/drone strike" and draft.actor1 is None:
+                draft.actor1 = source
+                draft.default_actor1 = ""
+                draft.explain["actor1"] = f"actors.yaml:{source.actor.id} (named for the article's other air strikes)"
+
+    def _nationality_agent(self, norm: str, trigger: tuple, sentence_end: int) -> ActorMention | None:  # type: ignore[type-arg]
+        """The state whose nationality adjective follows a strike or shelling word (غارة تركية)."""
+        if trigger[2].sub_event_type not in _NATIONALITY_TYPES:
+            return None
+        match = _NATIONALITY.match(norm, trigger[1], min(sentence_end, trigger[1] + 40))
+        if match is None:
+            return None
+        entry = self.actors.state_force(_NATIONALITY_ISO[match.group(1)], "military")
+        if entry is None:
+            return None
+        return ActorMention(match.start(1), match.end(1), entry, "nationality", match.group(1))
 
     @staticmethod
     def _split_by_place(draft: Draft, places: list[ResolvedPlace], fatalities: list[FatalityMention], norm: str,
