@@ -22,7 +22,12 @@ from rasd.extract.places import PlaceMention, ResolvedPlace
 from rasd.prepare import Sentence
 from rasd.schema import EVENT_TYPES, SUB_EVENT_TO_TYPE
 
-HIERARCHY: tuple[str, ...] = tuple(s for subs in EVENT_TYPES.values() for s in subs)
+# Which type wins when one clause holds several tactics (CODING.md 1.3: "concurrent tactics
+# collapse into the higher type"). ACLED's table order, except that a demonstration that turns
+# violent is a riot, and a bomb or strike at a protest is remote violence.
+_TYPE_PRIORITY = ("Battles", "Explosions/Remote violence", "Riots", "Protests", "Violence against civilians",
+                  "Strategic developments")
+HIERARCHY: tuple[str, ...] = tuple(s for t in _TYPE_PRIORITY for s in EVENT_TYPES[t])
 _CLAUSE_BREAK = re.compile(r"[،,؛;:.!?؟]|\s(?:الذي|التي|الذين|اللذين|اللتين|حيث|بينما|فيما)\s")
 _WORD = re.compile(r"\w+")
 
@@ -264,7 +269,8 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
 
 def best_trigger(triggers: list[tuple[int, int, TriggerEntry]], resolved: dict[int, str]) -> tuple[int, int, TriggerEntry] | None:
     """The trigger whose sub-event type stands highest in ACLED's hierarchy (strong before weak)."""
-    strong = [t for t in triggers if not t[2].weak and t[0] in resolved]
+    # a weak word counts beside strong ones when the actors make it a riot ("هاجم متظاهرون مقرا")
+    strong = [t for t in triggers if t[0] in resolved and (not t[2].weak or resolved[t[0]] in EVENT_TYPES["Riots"])]
     pool = strong or [t for t in triggers if t[0] in resolved]
     if not pool:
         return None

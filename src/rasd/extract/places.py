@@ -182,7 +182,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if head == "region" and not any(p.kind == "feature" for p in candidates):
             continue  # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp
         free = any(p.kind in _FREE_KINDS or p.population >= _FREE_POPULATION for p in candidates)
-        if weak_name and not (head and head != "area"):
+        if weak_name and not head:
             if not any(p.kind in _FREE_KINDS for p in candidates):
                 continue
         if not (free or locative or head):
