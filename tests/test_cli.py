@@ -417,8 +417,6 @@ def test_nominative_dual_counts_two_killed(rasd: Runner) -> None:
     assert len(events) == 1 and events[0]["fatalities"] == 2, events
 
 
-@pytest.mark.xfail(strict=True, reason="bug: in verb-subject order (قصفت قوات النظام بلدة ...) the subject of the "
-                   "trigger verb is coded as actor2 and actor1 falls back to 'Unidentified Armed Group (Syria)'")
 def test_verb_subject_order_gives_actor1(rasd: Runner) -> None:
     text = "قصفت قوات النظام أمس بلدة كفرنبل في ريف إدلب ما أدى إلى مقتل شخصين."
     proc = rasd("extract", "-", "--published", "2019-05-20", stdin=text)
