@@ -65,25 +65,42 @@ class NormText:
         return self.origin[start], self.origin[end - 1] + 1
 
 
+_CHAR_CACHE: dict[str, str] = {}
+
+
 def normalize_with_map(text: str) -> NormText:
     """Normalise ``text`` for matching and keep, per output character, its original offset."""
     out: list[str] = []
     origin: list[int] = []
+    append_char, append_origin = out.append, origin.append
+    cache = _CHAR_CACHE
     last_space = True  # drop leading space and collapse runs
     for i, ch in enumerate(text):
-        norm = _normalise_char(ch)
+        norm = cache.get(ch)
+        if norm is None:
+            norm = cache[ch] = _normalise_char(ch)
         if not norm:
+            continue
+        if len(norm) == 1:
+            if norm == " ":
+                if last_space:
+                    continue
+                last_space = True
+            else:
+                last_space = False
+            append_char(norm)
+            append_origin(i)
             continue
         for c in norm:
             if c == " " or c.isspace():
                 if last_space:
                     continue
-                out.append(" ")
-                origin.append(i)
+                append_char(" ")
+                append_origin(i)
                 last_space = True
             else:
-                out.append(c)
-                origin.append(i)
+                append_char(c)
+                append_origin(i)
                 last_space = False
     if out and out[-1] == " ":
         out.pop()

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
 from rasd.matcher import PhraseMatcher
-from rasd.normalize import normalize, normalize_with_map
+from rasd.normalize import NormText, normalize, normalize_with_map
 from rasd.prepare import Sentence, boilerplate_ranges, html_to_text, looks_like_html, split_sentences
 from rasd.schema import SUB_EVENT_TO_TYPE, Article, Event
 
@@ -103,8 +103,7 @@ class Extractor:
         focus = countries.most_common(1)[0][0] if countries and countries.most_common(1)[0][1] > 0 else None
         return focus, admin1
 
-    def mentions(self, text: str, published: dt.date) -> tuple[ArticleMentions, str | None, Counter[str]]:
-        nt = normalize_with_map(text)
+    def mentions(self, nt: NormText, published: dt.date) -> tuple[ArticleMentions, str | None, Counter[str]]:
         norm = nt.text
         places_all = find_place_mentions(norm, self.gazetteer, self.place_stop_words)
         focus_country, focus_admin1 = self._focus(norm, places_all)
@@ -142,11 +141,11 @@ class Extractor:
         return mentions, focus_country, focus_admin1
 
     # -- stage 3: events -------------------------------------------------------------------------
-    def drafts(self, text: str, published: dt.date) -> tuple[list[Draft], str | None]:
+    def drafts(self, nt: NormText, published: dt.date) -> tuple[list[Draft], str | None]:
+        text = nt.original
         skip = boilerplate_ranges(text)
         sentences = split_sentences(text, skip)
-        nt = normalize_with_map(text)
-        m, focus_country, focus_admin1 = self.mentions(text, published)
+        m, focus_country, focus_admin1 = self.mentions(nt, published)
         norm = m.norm
         drafts: list[Draft] = []
         last_in_paragraph: dict[int, Draft] = {}
@@ -432,7 +431,7 @@ class Extractor:
     def run(self, article: Article) -> ArticleResult:
         article = self.prepare_text(article)
         nt = normalize_with_map(article.text)
-        drafts, focus_country = self.drafts(article.text, article.published)
+        drafts, focus_country = self.drafts(nt, article.published)
         events = [coding.code_event(d, nt, article.id, article.source, focus_country, _COUNTRY_NAMES) for d in drafts]
         return ArticleResult(article, events)
 

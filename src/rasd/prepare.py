@@ -65,7 +65,7 @@ def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     lines = text.split("\n")
     for index, line in enumerate(lines):
         end = pos + len(line)
-        norm = normalize(line).strip()
+        norm = normalize(line[:120]).strip()  # the markers stand at a line's start
         if _TAIL_MARKERS.match(norm):
             ranges.append((pos, len(text)))
             break
