@@ -156,15 +156,48 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     if (previous and previous[-1] in _BACKGROUND_GOVERNORS) or " ".join(previous) in _BACKGROUND_GOVERNORS:
         return "background (after, since, against: a reference, not a report)"
     trigger_word = norm[ts:te].split()[0]
-    if entry.sub_event_type in ("territory", "Change to group/activity") and trigger_word.startswith("ل") \
-            and not entry.patterns[0].startswith("ل"):
-        return "purpose (لاستعادة: in order to)"
+    if _is_purpose(trigger_word, norm, ws, ts):
+        return "purpose (لاستعادة، للانسحاب: in order to)"
+    if _MAY.search(norm, ws, ts):
+        return "possibility (قد + present tense: may)"
     opening = _words_between(norm, sentence_span[0], ts)[:4]
     if opening and _in(m.future, opening[0][0], opening[-1][1]):
         return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"
     return ""
+
+
+_MAY = re.compile(r"(?<!\w)قد\s+[يتن]\w{2,}(?!\w)")
+_SUBJECTED = re.compile(r"(?<!\w)[وف]?(?:تعرض|تعرضت|يتعرض|تتعرض|يتعرضون|تعرضوا|عرضه|تعرضها)(?!\w)")
+
+
+def _is_purpose(word: str, norm: str, window_start: int, trigger_start: int) -> bool:
+    """ل + a verbal noun is a purpose ("مهلة للانسحاب", "خططا لنهب"), not an event, unless
+    something was subjected to it ("تعرضت المدينة لقصف كثيف")."""
+    if not word.startswith("ل") or word.startswith(("لقي", "لقو")):
+        return False
+    stem = "ال" + word[2:] if word.startswith("لل") else word[1:]
+    if len(stem) < 3 or stem not in _TRIGGER_WORDS():
+        return False
+    return not _SUBJECTED.search(norm, window_start, trigger_start)
+
+
+_TRIGGER_WORDS_CACHE: set[str] = set()
+
+
+def _TRIGGER_WORDS() -> set[str]:  # noqa: N802 - a lazily built constant
+    if not _TRIGGER_WORDS_CACHE:
+        from rasd.extract.lexicons import load_triggers
+        from rasd.normalize import normalize as _normalize
+
+        for entry in load_triggers()[0]:
+            if entry.sub_event_type == "none":
+                continue
+            for pattern in entry.patterns:
+                first = _normalize(pattern.rstrip("*")).split()[0]
+                _TRIGGER_WORDS_CACHE.add(first)
+    return _TRIGGER_WORDS_CACHE
 
 
 def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
