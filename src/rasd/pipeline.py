@@ -10,6 +10,7 @@ article; ``extract()`` is the convenience entry point for notebooks and scripts.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import Counter
@@ -136,7 +137,7 @@ class Extractor:
         mentions = ArticleMentions(
             norm=norm, triggers=triggers, actors=actors, places=places, dates=dates,
             fatalities=find_fatalities(norm), speech=spans(cues.speech), negation=spans(cues.negation),
-            future=spans(cues.future), aggregate=spans(cues.aggregate), background=spans(cues.background),
+            future=spans(cues.future), sentence_future=spans(cues.sentence_future), aggregate=spans(cues.aggregate), background=spans(cues.background),
         )
         return mentions, focus_country, focus_admin1
 
@@ -206,7 +207,9 @@ class Extractor:
                     draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
                 elif getattr(draft, f"default_{key}"):
                     draft.explain[key] = f"default for {draft.sub_event_type}"
-            places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
+            paragraph_start = bisect.bisect_left(nt.origin, text.rfind("\n", 0, sentence.start) + 1)
+            places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph,
+                                 paragraph_start)
             self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
             if draft.event_date is not None and draft.event_date > published:
                 continue  # a plan or an announcement of something to come
@@ -327,7 +330,7 @@ class Extractor:
             draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
 
     def _place(self, draft: Draft, m: ArticleMentions, ss: int, se: int, in_speech, focus_country: str | None,  # type: ignore[no-untyped-def]
-               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft]) -> list[ResolvedPlace]:
+               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft], paragraph_start: int) -> list[ResolvedPlace]:
         """Where the event happened: one place, or several when the sentence lists several
         precise places (ACLED codes one event per place); [] when it cannot be placed."""
         places = [p for p in _in(m.places, ss, se)
@@ -361,6 +364,13 @@ class Extractor:
         if previous is not None and previous.place is not None:
             draft.explain["location"] = "places.same_paragraph (from the previous sentence)"
             return [previous.place]
+        # "وفي كربلاء، ... . إذ تظاهر المئات": the paragraph named the place just before
+        earlier = [p for p in m.places if p.end <= ss and p.start >= paragraph_start
+                   and not p.origin and p.most_specific_rank <= 4]
+        if earlier:
+            chosen = resolve(earlier[-1], self.gazetteer, focus, focus_country)
+            draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (named earlier in the paragraph)"
+            return [chosen]
         draft.unlocated_reason = "unlocated"
         draft.explain["location"] = "no place below country level in the sentence or its paragraph"
         return []

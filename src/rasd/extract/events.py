@@ -104,6 +104,7 @@ class ArticleMentions:
     speech: list[tuple[int, int]]
     negation: list[tuple[int, int]]
     future: list[tuple[int, int]]
+    sentence_future: list[tuple[int, int]]
     aggregate: list[tuple[int, int]]
     background: list[tuple[int, int]]
 
@@ -161,7 +162,7 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     if _MAY.search(norm, ws, ts):
         return "possibility (قد + present tense: may)"
     opening = _words_between(norm, sentence_span[0], ts)[:4]
-    if opening and _in(m.future, opening[0][0], opening[-1][1]):
+    if opening and _in(m.sentence_future, opening[0][0], opening[-1][1]):
         return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"

@@ -43,6 +43,7 @@ class Cues(BaseModel):
     window: int = Field(ge=1, le=30)
     negation: tuple[str, ...]
     future: tuple[str, ...]
+    sentence_future: tuple[str, ...]
     future_prefixes: tuple[str, ...]
     aggregate: tuple[str, ...]
     background: tuple[str, ...]
@@ -55,6 +56,7 @@ class CueMatchers:
     window: int
     negation: PhraseMatcher[str]
     future: PhraseMatcher[str]
+    sentence_future: PhraseMatcher[str]
     future_prefixes: tuple[str, ...]
     aggregate: PhraseMatcher[str]
     background: PhraseMatcher[str]
@@ -99,6 +101,7 @@ def load_cues() -> CueMatchers:
         window=cues.window,
         negation=_phrases(cues.negation),
         future=_phrases(cues.future),
+        sentence_future=_phrases(cues.sentence_future),
         future_prefixes=tuple(normalize(p) for p in cues.future_prefixes),
         aggregate=_phrases(cues.aggregate),
         background=_phrases(cues.background),

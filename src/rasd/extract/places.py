@@ -27,7 +27,7 @@ _HEADS = {normalize(w): kind for w, kind in {
     "حقل": "feature", "معبر": "feature", "حاجز": "feature", "سد": "feature", "مطار": "feature", "قاعدة": "feature",
     "جبل": "feature", "جبال": "feature", "سجن": "feature", "بادية": "rural", "مزرعة": "locality", "مزارع": "locality",
     "ضاحية": "neighbourhood", "شارع": "neighbourhood", "ساحة": "neighbourhood", "مركز": "locality",
-    "حوض": "region", "سهل": "region", "وادي": "region", "مدن": "locality", "بلدات": "locality",
+    "حقلي": "feature", "حوض": "region", "سهل": "region", "وادي": "region", "مدن": "locality", "بلدات": "locality",
 }.items()}
 _NEAR = {normalize(w) for w in ["قرب", "بالقرب", "محيط", "أطراف", "اطراف", "ضواحي", "تخوم", "مشارف", "مدخل", "حول", "بين",
                                  "المجاور", "المجاورة", "المحاذي", "المحاذية", "المتاخم", "المتاخمة", "القريب", "القريبة",
@@ -168,6 +168,14 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
             continue
         in_list = previous is not None and _continues_list(norm, previous.end, match.start, match.prefix)
+        if not (head or near or in_list) and not match.prefix.startswith("و") and len(before) >= 2 \
+                and before[0][1] not in _LOCATIVE and _strip_proclitic(before[1][1]) in _HEADS \
+                and _strip_proclitic(before[0][1]) not in _KNOWN_WORDS and before[0][1] not in stop_words:
+            # "بلدتي بصر الحرير": only the end of an unknown longer name (الحرير) matched; a list
+            # may go on after it ("ومليحة العطش") under the same head
+            previous = PlaceMention(match.start, match.end, match.key, candidates,
+                                    _HEADS[_strip_proclitic(before[1][1])], before[1][0], False, False)
+            continue
         if in_list and previous is not None and previous.head == "example":
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
             continue
