@@ -10,7 +10,6 @@ article; ``extract()`` is the convenience entry point for notebooks and scripts.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import re
 from collections import Counter
@@ -207,9 +206,7 @@ class Extractor:
                     draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
                 elif getattr(draft, f"default_{key}"):
                     draft.explain[key] = f"default for {draft.sub_event_type}"
-            paragraph_start = bisect.bisect_left(nt.origin, text.rfind("\n", 0, sentence.start) + 1)
-            places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph,
-                                 paragraph_start)
+            places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
             self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
             if draft.event_date is not None and draft.event_date > published:
                 continue  # a plan or an announcement of something to come
@@ -330,7 +327,7 @@ class Extractor:
             draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
 
     def _place(self, draft: Draft, m: ArticleMentions, ss: int, se: int, in_speech, focus_country: str | None,  # type: ignore[no-untyped-def]
-               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft], paragraph_start: int) -> list[ResolvedPlace]:
+               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft]) -> list[ResolvedPlace]:
         """Where the event happened: one place, or several when the sentence lists several
         precise places (ACLED codes one event per place); [] when it cannot be placed."""
         places = [p for p in _in(m.places, ss, se)
@@ -364,13 +361,6 @@ class Extractor:
         if previous is not None and previous.place is not None:
             draft.explain["location"] = "places.same_paragraph (from the previous sentence)"
             return [previous.place]
-        # "وفي كربلاء، ... . إذ تظاهر المئات": the paragraph named the place just before
-        earlier = [p for p in m.places if p.end <= ss and p.start >= paragraph_start
-                   and not p.origin and p.most_specific_rank <= 4]
-        if earlier:
-            chosen = resolve(earlier[-1], self.gazetteer, focus, focus_country)
-            draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (named earlier in the paragraph)"
-            return [chosen]
         draft.unlocated_reason = "unlocated"
         draft.explain["location"] = "no place below country level in the sentence or its paragraph"
         return []
