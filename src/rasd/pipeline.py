@@ -302,8 +302,8 @@ class Extractor:
                     draft.actor2 = draft.actor1
                 draft.actor1 = None
                 draft.default_actor1 = "Protesters ({country})"
-            if draft.sub_event_type == "Peaceful protest":
-                draft.actor2 = None
+            if draft.sub_event_type == "Peaceful protest" or (draft.actor2 is not None and draft.actor2.actor.role):
+                draft.actor2 = None  # the other side of a protest is a force, never the crowd itself
         elif event_type == "Riots":
             if draft.actor1 is None or draft.actor1.actor.role not in ("rioter", "protester"):
                 draft.actor1 = None
@@ -333,6 +333,10 @@ class Extractor:
         places = [p for p in _in(m.places, ss, se)
                   if not in_speech(p.start) and not clause_is_future(m, self.cues, (ss, se), p.start)]
         located = [p for p in places if not p.origin] or places
+        if focus_country:
+            # a village known only in the other country is a namesake, not this article's place
+            located = [p for p in located if any(c.country == focus_country or c.kind in ("governorate", "feature")
+                                                 or c.population >= 20000 for c in p.candidates)]
         focus = dict(focus_admin1)
         if located:
             split = self._event_places(located, m.norm, (ss, se))

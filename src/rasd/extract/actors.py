@@ -100,10 +100,13 @@ class ActorLexicon:
             for alias in generic.aliases:
                 self.generic_matcher.add(alias, generic.force)
         self._state_forces: dict[tuple[str, str], ActorEntry] = {}
+        # the national army and police stand for "the army", "the security forces" (not the
+        # Peshmerga or the PMF, which are also state forces of Iraq)
         for entry in entries:
             if entry.home and entry.inter == 1 and not entry.unit:
-                force = "police" if entry.name.startswith("Police") else "military"
-                self._state_forces.setdefault((entry.home, force), entry)
+                for force, prefix in (("military", "Military Forces of"), ("police", "Police Forces of")):
+                    if entry.name.startswith(prefix):
+                        self._state_forces.setdefault((entry.home, force), entry)
 
     def state_force(self, country_iso2: str, force: str) -> ActorEntry | None:
         return self._state_forces.get((country_iso2, force)) or self._state_forces.get((country_iso2, "military"))

@@ -286,6 +286,8 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
     """A deferred trigger kind (territory, arrest, attack) as an ACLED sub-event type, or None."""
     state = actor1 is not None and actor1.inter == 1 and (actor1.home == country or country is None)
     crowd = actor1 is not None and actor1.role in ("protester", "rioter")
+    if state and actor2 is not None and actor2.role == "protester" and kind in ("attack", "clash", "Armed clash"):
+        return "Excessive force against protesters"  # "قتل أحد المتظاهرين برصاص الشرطة"
     if crowd and kind in ("territory", "attack", "clash", "Armed clash"):
         return "Violent demonstration"  # "اقتحم متظاهرون مطار النجف": a riot, not a battle
     if kind == "clash":
