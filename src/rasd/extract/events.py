@@ -51,7 +51,8 @@ _EXPLOSION_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "Ch
 _LAM_AGENT_TRIGGERS = {"airstrike", "shelling", "ied", "suicide", "chemical"}
 _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
 _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
-                         "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري"}
+                         "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري", "مشيرا الي",
+                         "مشيره الي", "اشار الي", "اشارت الي"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
                       "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
@@ -343,6 +344,8 @@ def _actor_name(a: ActorMention | None) -> str:
 def _same_event(a: Draft, b: Draft) -> bool:
     if a.event_type != b.event_type:
         return False
+    if a.sentence is b.sentence and a.place is not None and b.place is not None:
+        return False  # one sentence split into places on purpose: one event each
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
         return False
     # a default ("Unidentified Armed Group", "Civilians") is what rasd assumes, not what the text
