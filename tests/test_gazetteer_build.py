@@ -243,3 +243,181 @@ def test_cli_build_info_lookup(tmp_path: Path) -> None:
     assert len(hasakah) == 3 and all(r[0] == "85.0" and r[6] == "Al-Hasakeh" and r[7] for r in hasakah)
     missing = run("gazetteer", "build", "--from", tmp_path / "nowhere")
     assert missing.returncode == 2 and "no gazetteer data folder" in missing.stderr
+
+
+# --- rasd gazetteer download: GeoNames dumps from a loopback HTTP server -------------------------
+
+# A few dozen rows in GeoNames' 19-column format, modelled on real records (ids, codes, names).
+# (geonameid, name, asciiname, alternatenames, lat, lon, class, code, cc, admin1, admin2, admin3, population)
+GEONAMES_ROWS = {
+    "SY": [
+        (170792, "Deir ez-Zor", "Deir ez-Zor", "Dayr az Zawr,محافظة دير الزور", 35.0, 40.5, "A", "ADM1", "SY", "07", "", "", 1239000),
+        (170793, "Deir ez-Zor District", "Deir ez-Zor District", "منطقة دير الزور", 35.3, 40.2, "A", "ADM2", "SY", "07", "170793", "", 0),
+        (170794, "Al Mayadin District", "Al Mayadin District", "منطقة الميادين", 35.0, 40.5, "A", "ADM2", "SY", "07", "170794", "", 0),
+        (170795, "Kisreh Subdistrict", "Kisreh Subdistrict", "ناحية الكسرة", 35.6, 39.9, "A", "ADM3", "SY", "07", "170793", "170795", 0),
+        (170063, "Deir ez-Zor", "Deir ez-Zor", "Dayr az Zawr,دير الزور,ديرالزور", 35.336, 40.141, "P", "PPLA", "SY", "07", "170793", "", 242565),
+        (8263247, "Abu Khashab", "Abu Khashab", "أبو خشب,ابو خشب", 35.948, 40.022, "P", "PPL", "SY", "07", "170793", "170795", 0),
+        (172500, "Al Mayadin", "Al Mayadin", "Mayadin,الميادين", 35.0207, 40.4526, "P", "PPLA2", "SY", "07", "170794", "", 44028),
+        (172501, "Dhiban", "Dhiban", "ذيبان", 35.01, 40.51, "P", "PPL", "SY", "07", "170794", "", 0),
+        (172502, "Al Baghuz", "Al Baghuz", "الباغوز,باغوز فوقاني", 34.47, 40.95, "P", "PPL", "SY", "07", "", "", 0),
+        (173812, "Al-Hasakah District", "Al-Hasakah District", "منطقة الحسكة", 36.2, 40.7, "A", "ADM2", "SY", "01", "173812", "", 0),
+        (173811, "Al Hasakah", "Al Hasakah", "Hasakah,الحسكة", 36.5024, 40.7477, "P", "PPLA", "SY", "01", "173812", "", 188160),
+        (8275328, "Sa`dah", "Sa`dah", "سعدة,صعدة", 35.7403, 40.7858, "P", "PPL", "SY", "01", "173812", "", 0),
+        (172509, "Sa`dah", "Sa`dah", "سعدة", 35.6677, 40.7234, "P", "PPL", "SY", "01", "173812", "", 0),
+        (406018, "Sa`dah", "Sa`dah", "سعدة", 35.9212, 41.2842, "P", "PPL", "SY", "01", "173812", "", 0),
+        (173900, "Ghuwayran", "Ghuwayran", "غويران,حي غويران", 36.48, 40.75, "P", "PPLX", "SY", "01", "173812", "", 0),
+        (173901, "Old Hasakah village", "Old Hasakah village", "قرية قديمة", 36.4, 40.7, "P", "PPLQ", "SY", "01", "173812", "", 0),
+        (7910010, "Al Omar Oil Field", "Al Omar Oil Field", "حقل العمر", 35.06, 40.54, "L", "OILF", "SY", "07", "170794", "", 0),
+        (7910011, "Deir ez-Zor Airport", "Deir ez-Zor Airport", "مطار دير الزور,DEZ", 35.285, 40.176, "S", "AIRP", "SY", "07", "170793", "", 0),
+        (7910012, "Tabqa Dam", "Tabqa Dam", "سد الفرات,الطبقة", 35.86, 38.56, "S", "DAM", "SY", "04", "", "", 0),
+        (7910013, "Jabal Bishri", "Jabal Bishri", "جبل البشري", 35.4, 39.3, "T", "MTS", "SY", "07", "", "", 0),
+        (7910014, "Tall Latin", "Tall Latin", "", 35.1, 40.1, "P", "PPL", "SY", "07", "", "", 0),  # no Arabic name
+    ],
+    "IQ": [
+        (92877, "Nineveh", "Nineveh", "Ninawa,نينوى", 36.0, 42.5, "A", "ADM1", "IQ", "15", "", "", 3270000),
+        (9166620, "Sinjar", "Sinjar", "قضاء سنجار", 36.3, 41.8, "A", "ADM2", "IQ", "15", "9166620", "", 0),
+        (9166700, "Mosul District", "Mosul District", "قضاء الموصل", 36.3, 43.1, "A", "ADM2", "IQ", "15", "9166700", "", 0),
+        (99072, "Mosul", "Mosul", "Al Mawsil,الموصل,موصل", 36.335, 43.119, "P", "PPLA", "IQ", "15", "9166700", "", 1739800),
+        (7047097, "Abu Khashab", "Abu Khashab", "ابو خشب", 36.1503, 41.8484, "P", "PPL", "IQ", "15", "9166620", "", 0),
+        (98182, "Baghdad", "Baghdad", "Bagdad,بغداد", 33.3406, 44.4009, "P", "PPLC", "IQ", "07", "98179", "", 5672513),
+        (98179, "Baghdad", "Baghdad", "قضاء بغداد", 33.34, 44.40, "A", "ADM2", "IQ", "07", "98179", "", 0),
+        (98200, "Karrada", "Karrada", "الكرادة,كرادة", 33.2967, 44.4241, "P", "PPLX", "IQ", "07", "98179", "", 0),
+        (98201, "Hawler", "Hawler", "ھەولێر", 36.19, 44.01, "P", "PPLA", "IQ", "11", "", "", 0),  # Kurdish only: left out
+        (7910020, "Mosul Dam", "Mosul Dam", "سد الموصل", 36.63, 42.82, "S", "DAM", "IQ", "15", "", "", 0),
+        (7910021, "Al Qayyarah Airfield West", "Al Qayyarah Airfield West", "قاعدة القيارة الجوية,القيارة", 35.77, 43.12, "S", "AIRB", "IQ", "15", "", "", 0),
+    ],
+}
+
+
+def _geonames_line(row: tuple) -> str:
+    geonameid, name, asciiname, alternates, lat, lon, fclass, fcode, cc, a1, a2, a3, population = row
+    cols = [geonameid, name, asciiname, alternates, lat, lon, fclass, fcode, cc, "", a1, a2, a3, "", population, "", 300,
+            "Asia/Damascus" if cc == "SY" else "Asia/Baghdad", "2023-01-01"]
+    assert len(cols) == 19
+    return "\t".join(map(str, cols)) + "\n"
+
+
+@pytest.fixture(scope="module")
+def geonames_dumps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SY.zip and IQ.zip in GeoNames' format (each holding CC.txt), plus one malformed line."""
+    import zipfile
+
+    folder = tmp_path_factory.mktemp("geonames_site") / "dump"  # served as http://127.0.0.1:PORT/dump/
+    folder.mkdir()
+    for country, rows in GEONAMES_ROWS.items():
+        text = "".join(_geonames_line(r) for r in rows) + "not\ta\tgeonames\trow\n"
+        with zipfile.ZipFile(folder / f"{country}.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{country}.txt", text)
+            archive.writestr("readme.txt", "test dump")
+    return folder
+
+
+@pytest.fixture
+def loopback_server(geonames_dumps: Path):
+    """An HTTP server on 127.0.0.1 (any free port) serving the dumps; yields (base URL, paths requested)."""
+    import functools
+    import http.server
+    import threading
+
+    requested: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            requested.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(geonames_dumps.parent)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dump/", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_geonames_rows_become_places(geonames_dumps: Path) -> None:
+    from rasd.gazetteer_download import geonames_gazetteer, read_country_rows
+
+    rows = read_country_rows(geonames_dumps / "SY.zip", "SY") + read_country_rows(geonames_dumps / "IQ.zip", "IQ")
+    assert len(rows) == len(GEONAMES_ROWS["SY"]) + len(GEONAMES_ROWS["IQ"])  # the malformed line is skipped
+    g = geonames_gazetteer(rows)
+    by_id = {p.id: p for p in g.places}
+    abu_khashab = by_id["gn:8263247"]
+    assert (abu_khashab.name, abu_khashab.name_ar, abu_khashab.kind) == ("Abu Khashab", "أبو خشب", "locality")
+    assert (abu_khashab.admin1, abu_khashab.admin2, abu_khashab.admin3) == ("Deir ez-Zor", "Deir ez-Zor", "Kisreh")
+    assert (by_id["gn:99072"].admin1, by_id["gn:99072"].admin2, by_id["gn:99072"].population) == ("Ninewa", "Mosul", 1739800)
+    assert by_id["gn:98200"].kind == "neighbourhood" and by_id["gn:98200"].admin1 == "Baghdad"
+    assert by_id["gn:9166620"].kind == "district" and by_id["gn:170795"].kind == "subdistrict"
+    assert by_id["gn:7910010"].feature_type == "oil_field" and by_id["gn:7910021"].feature_type == "airbase"
+    # left out: ADM1 (rasd's own governorates), abandoned places, mountains, no Arabic name, Kurdish-only names
+    for missing in ("gn:170792", "gn:173901", "gn:7910013", "gn:7910014", "gn:98201"):
+        assert missing not in by_id
+    assert {p.admin1 for p in g.lookup("سعدة") if p.country == "SY"} == {"Al-Hasakah"}
+    assert len(g.lookup("سعدة")) == 3 and "gn:170063" in [p.id for p in g.lookup("ديرالزور")]
+    # a feature's bare name counts only after a head word: القيارة alone is not the air base
+    assert "القياره" in g.needs_head and "العمر" in g.needs_head
+    assert sum(p.kind == "governorate" for p in g.places) == 32
+
+
+def test_download_over_loopback_builds_the_index(loopback_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    from rasd.gazetteer_download import build_from_geonames
+
+    base_url, requested = loopback_server
+    monkeypatch.setenv("RASD_HOME", str(tmp_path))
+    gazetteer, manifest = build_from_geonames(["SY", "IQ"], base_url=base_url)
+    assert sorted(requested) == ["/dump/IQ.zip", "/dump/SY.zip"]
+    assert (tmp_path / "downloads" / "geonames" / "SY.zip").exists()
+    assert manifest["origin"] == "download: geonames" and manifest["countries"] == ["SY", "IQ"]
+    sy = next(s for s in manifest["sources"] if s["file"] == "SY.zip")
+    assert sy["from"] == base_url + "SY.zip" and sy["rows"] == len(GEONAMES_ROWS["SY"])
+    assert sy["sha256"] == __import__("hashlib").sha256((tmp_path / "downloads" / "geonames" / "SY.zip").read_bytes()).hexdigest()
+    assert manifest["counts"]["places"] == len(gazetteer.places)
+    # kept: SY 3 districts, 1 sub-district, 10 populated places, 3 features; IQ 3 districts, 4 places, 2 features
+    from_geonames = [p.country for p in gazetteer.places if p.id.startswith("gn:")]
+    assert (from_geonames.count("SY"), from_geonames.count("IQ")) == (17, 9)
+    assert [p.id for p in gazetteer.lookup("الموصل") if p.kind == "locality"] == ["gn:99072"]
+
+
+def test_download_cli_over_loopback_then_info_and_lookup(loopback_server: tuple[str, list[str]], tmp_path: Path) -> None:
+    base_url, requested = loopback_server
+    env = {k: v for k, v in os.environ.items() if k != "RASD_GAZETTEER"}
+    env.update(RASD_HOME=str(tmp_path / "home"), PYTHONIOENCODING="utf-8")
+
+    def run(*args: object) -> subprocess.CompletedProcess:
+        return subprocess.run([str(RASD), *map(str, args)], capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
+
+    proc = run("gazetteer", "download", "--country", "SY", "IQ", "--base-url", base_url)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(requested) == ["/dump/IQ.zip", "/dump/SY.zip"]
+    assert "built the gazetteer index" in proc.stdout
+    info = json.loads(run("gazetteer", "info").stdout)
+    assert info["kind"] == "index" and info["index"]["origin"] == "download: geonames"
+    assert set(info["by_country"]) == {"SY", "IQ"}
+    lookup = run("gazetteer", "lookup", "أبو خشب", "--json")
+    hits = [json.loads(line) for line in lookup.stdout.splitlines()]
+    assert sorted((h["id"], h["admin1"], h["score"]) for h in hits[:2]) == [("gn:7047097", "Ninewa", 100.0), ("gn:8263247", "Deir ez-Zor", 100.0)]
+    # a missing file on the server and bad input fail cleanly, and leave the built index alone
+    missing = run("gazetteer", "download", "--country", "SY", "--base-url", base_url + "nowhere/")
+    assert missing.returncode == 2 and "download failed: HTTP Error 404" in missing.stderr
+    assert json.loads(run("gazetteer", "info").stdout)["index"]["origin"] == "download: geonames"
+    bad = run("gazetteer", "download", "--country", "XX")
+    assert bad.returncode == 2 and "unknown country XX" in bad.stderr
+
+
+def test_download_from_a_local_folder_with_polygons(geonames_dumps: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from rasd.gazetteer_download import build_from_geonames
+
+    monkeypatch.setenv("RASD_HOME", str(tmp_path))
+    plain, _ = build_from_geonames(["SY"], source=str(geonames_dumps))
+    assert {p.country for p in plain.places if p.id.startswith("gn:")} == {"SY"}
+    with pytest.raises(FileNotFoundError):
+        build_from_geonames(["IQ"], source=str(geonames_dumps / "SY.zip"))
+    if not GAZETTEER_DIR.exists():
+        return
+    with_polygons, manifest = build_from_geonames(["SY", "IQ"], source=str(geonames_dumps), polygons=GAZETTEER_DIR)
+    by_id = {p.id: p for p in with_polygons.places}
+    assert (by_id["gn:99072"].admin2, by_id["gn:99072"].admin3) == ("Al-Mosul", "Al-Muhamadath")  # OCHA names now
+    assert by_id["gn:8275328"].admin3 and by_id["gn:8275328"].admin2 == "Al-Hasakeh"
+    assert manifest["admin_layers"]["SY"]["adm3_centroids"] == 272

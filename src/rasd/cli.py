@@ -214,6 +214,40 @@ def _echo_built(manifest: dict, target: Path) -> None:  # type: ignore[type-arg]
                f"admin2 for {counts['with']['admin2']}, admin3 for {counts['with']['admin3']}")
 
 
+@gazetteer_app.command("download")
+def gazetteer_download(
+    country: Optional[list[str]] = typer.Option(None, "--country", help="Countries (ISO2): --country SY IQ (default both)."),
+    more_countries: Optional[list[str]] = typer.Argument(None, hidden=True, metavar="[COUNTRY]..."),
+    source: Optional[str] = typer.Option(None, "--from", help="A folder or file holding SY.zip / IQ.zip (or .txt), or a base URL."),
+    base_url: str = typer.Option("https://download.geonames.org/export/dump/", "--base-url", help="Where the GeoNames dumps are."),
+    polygons: Optional[Path] = typer.Option(None, "--polygons", help="Admin polygons folder (as shared/data/gazetteer) for admin2/admin3."),
+) -> None:
+    """Build the gazetteer index from GeoNames country dumps (downloaded, or a local copy with --from)."""
+    import time
+    import urllib.error
+
+    from rasd.gazetteer import COUNTRIES
+    from rasd.gazetteer_download import build_from_geonames
+    from rasd.gazetteer_index import index_dir, save_index
+
+    # `--country SY IQ`: typer gives SY to the option and IQ to the hidden argument
+    wanted = [c.strip().upper() for item in [*(country or []), *(more_countries or [])] for c in item.split(",") if c.strip()]
+    wanted = list(dict.fromkeys(wanted)) or list(COUNTRIES)
+    unknown = [c for c in wanted if c not in COUNTRIES]
+    if unknown:
+        _fail(f"unknown country {', '.join(unknown)}: rasd covers {', '.join(COUNTRIES)}")
+    if polygons is not None and not polygons.is_dir():
+        _fail(f"no polygons folder at {polygons}")
+    started = time.perf_counter()
+    try:
+        gazetteer, manifest = build_from_geonames(wanted, source, base_url, polygons)
+    except (FileNotFoundError, ValueError, urllib.error.URLError, OSError) as exc:
+        _fail(f"download failed: {exc}")
+    manifest["build_seconds"] = round(time.perf_counter() - started, 2)
+    target = save_index(gazetteer, manifest, index_dir())
+    _echo_built(manifest, target)
+
+
 @gazetteer_app.command("info")
 def gazetteer_info(gazetteer: Optional[Path] = typer.Option(None, "--gazetteer")) -> None:
     """What gazetteer is loaded (JSON): source, index version and build, counts by kind and country."""
