@@ -179,9 +179,10 @@ def _shared_gazetteer_dir() -> Path:
     """$RASD_SHARED/data/gazetteer; RASD_SHARED defaults to ../shared beside the repository."""
     import os
 
-    shared = os.environ.get("RASD_SHARED")
-    base = Path(shared).resolve() if shared else Path(__file__).resolve().parents[3] / "shared"
-    return base / "data" / "gazetteer"
+    repo_root = Path(__file__).resolve().parents[2]  # src/rasd/cli.py -> the repository
+    shared = Path(os.environ.get("RASD_SHARED") or "../shared")
+    # relative to the repository, as the Makefile and the tests read it, not to the working folder
+    return (shared if shared.is_absolute() else (repo_root / shared).resolve()) / "data" / "gazetteer"
 
 
 @gazetteer_app.command("build")
