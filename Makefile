@@ -7,7 +7,7 @@ RASD_SHARED ?= ../shared
 export RASD_SHARED
 GAZETTEER := $(RASD_SHARED)/data/gazetteer/gazetteer_sy_iq.tsv.gz
 
-.PHONY: install test demo bench eval clean
+.PHONY: install test demo bench bench-gazetteer gazetteer eval clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/extract_speed.py
+
+bench-gazetteer: install
+	$(BIN)/python bench/gazetteer_bench.py
+
+# builds rasd's gazetteer index into RASD_HOME (default ~/.local/share/rasd), which rasd then uses
+gazetteer: install
+	$(BIN)/rasd gazetteer build --from $(RASD_SHARED)/data/gazetteer
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -338,13 +338,14 @@ def test_evaluate_missing_file(rasd: Runner, tmp_path: Path) -> None:
 def test_gazetteer_lookup_full(rasd: Runner) -> None:
     proc = rasd("gazetteer", "lookup", "حلب", "--gazetteer", GAZETTEER_TSV)
     assert proc.returncode == 0, proc.stderr
+    # score, id, kind, name_ar, name, admin1, admin2, admin3, lat,lon, population, how matched
     rows = [line.split("\t") for line in proc.stdout.split("\n") if line.strip()]
-    assert rows and all(len(r) == 7 for r in rows)
-    governorate = [r for r in rows if r[1] == "governorate"]
-    assert governorate and governorate[0][3] == "Aleppo" and governorate[0][2] == "حلب"
-    lat, lon = map(float, governorate[0][6].split(","))
+    assert rows and all(len(r) == 11 for r in rows)
+    governorate = [r for r in rows if r[2] == "governorate"]
+    assert governorate and governorate[0][4] == "Aleppo" and governorate[0][3] == "حلب" and governorate[0][0] == "100.0"
+    lat, lon = map(float, governorate[0][8].split(","))
     assert 35.5 < lat < 37 and 36.5 < lon < 38
-    assert any(r[1] == "locality" and r[4] == "Aleppo" for r in rows)  # the city as well
+    assert rows[0][2] == "locality" and rows[0][5] == "Aleppo"  # the city first, as a bare name means the city
 
 
 def test_gazetteer_info_fallback(rasd: Runner) -> None:

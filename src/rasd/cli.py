@@ -175,19 +175,128 @@ def evaluate(
     typer.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
 
 
+def _shared_gazetteer_dir() -> Path:
+    """$RASD_SHARED/data/gazetteer; RASD_SHARED defaults to ../shared beside the repository."""
+    import os
+
+    repo_root = Path(__file__).resolve().parents[2]  # src/rasd/cli.py -> the repository
+    shared = Path(os.environ.get("RASD_SHARED") or "../shared")
+    # relative to the repository, as the Makefile and the tests read it, not to the working folder
+    return (shared if shared.is_absolute() else (repo_root / shared).resolve()) / "data" / "gazetteer"
+
+
+@gazetteer_app.command("build")
+def gazetteer_build(
+    source: Optional[Path] = typer.Option(None, "--from", help="Gazetteer data folder (default $RASD_SHARED/data/gazetteer)."),
+) -> None:
+    """Build rasd's gazetteer index (places + admin hierarchy) into RASD_HOME from the data files."""
+    import time
+
+    from rasd.gazetteer_index import build_from_directory, index_dir, save_index
+
+    data_dir = source or _shared_gazetteer_dir()
+    if not data_dir.is_dir():
+        _fail(f"no gazetteer data folder at {data_dir} (give one with --from, or set RASD_SHARED)")
+    started = time.perf_counter()
+    try:
+        gazetteer, manifest = build_from_directory(data_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    manifest["build_seconds"] = round(time.perf_counter() - started, 2)
+    target = save_index(gazetteer, manifest, index_dir())
+    _echo_built(manifest, target)
+
+
+def _echo_built(manifest: dict, target: Path) -> None:  # type: ignore[type-arg]
+    counts = manifest["counts"]
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(counts["by_kind"].items(), key=lambda kv: -kv[1]))
+    typer.echo(f"rasd: built the gazetteer index in {target} ({manifest.get('build_seconds', '?')} s): "
+               f"{counts['places']} places ({kinds}), {counts['names']} name keys; "
+               f"admin2 for {counts['with']['admin2']}, admin3 for {counts['with']['admin3']}")
+
+
+@gazetteer_app.command("download")
+def gazetteer_download(
+    country: Optional[list[str]] = typer.Option(None, "--country", help="Countries (ISO2): --country SY IQ (default both)."),
+    more_countries: Optional[list[str]] = typer.Argument(None, hidden=True, metavar="[COUNTRY]..."),
+    source: Optional[str] = typer.Option(None, "--from", help="A folder or file holding SY.zip / IQ.zip (or .txt), or a base URL."),
+    base_url: str = typer.Option("https://download.geonames.org/export/dump/", "--base-url", help="Where the GeoNames dumps are."),
+    polygons: Optional[Path] = typer.Option(None, "--polygons", help="Admin polygons folder (as shared/data/gazetteer) for admin2/admin3."),
+) -> None:
+    """Build the gazetteer index from GeoNames country dumps (downloaded, or a local copy with --from)."""
+    import time
+    import urllib.error
+
+    from rasd.gazetteer import COUNTRIES
+    from rasd.gazetteer_download import build_from_geonames
+    from rasd.gazetteer_index import index_dir, save_index
+
+    # `--country SY IQ`: typer gives SY to the option and IQ to the hidden argument
+    wanted = [c.strip().upper() for item in [*(country or []), *(more_countries or [])] for c in item.split(",") if c.strip()]
+    wanted = list(dict.fromkeys(wanted)) or list(COUNTRIES)
+    unknown = [c for c in wanted if c not in COUNTRIES]
+    if unknown:
+        _fail(f"unknown country {', '.join(unknown)}: rasd covers {', '.join(COUNTRIES)}")
+    if polygons is not None and not polygons.is_dir():
+        _fail(f"no polygons folder at {polygons}")
+    started = time.perf_counter()
+    try:
+        gazetteer, manifest = build_from_geonames(wanted, source, base_url, polygons)
+    except (FileNotFoundError, ValueError, urllib.error.URLError, OSError) as exc:
+        _fail(f"download failed: {exc}")
+    manifest["build_seconds"] = round(time.perf_counter() - started, 2)
+    target = save_index(gazetteer, manifest, index_dir())
+    _echo_built(manifest, target)
+
+
 @gazetteer_app.command("info")
 def gazetteer_info(gazetteer: Optional[Path] = typer.Option(None, "--gazetteer")) -> None:
-    """What gazetteer is loaded: source, places, names."""
-    extractor_gazetteer = _extractor(gazetteer).gazetteer
-    typer.echo(json.dumps(extractor_gazetteer.info(), ensure_ascii=False, indent=2))
+    """What gazetteer is loaded (JSON): source, index version and build, counts by kind and country."""
+    from rasd.gazetteer import gazetteer_source, get_gazetteer
+    from rasd.gazetteer_index import gazetteer_counts, read_manifest
+
+    try:
+        kind, where = gazetteer_source(gazetteer)
+        loaded = get_gazetteer(gazetteer)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    info: dict = {**loaded.info(), "kind": kind, "path": str(where) if where else None}  # type: ignore[type-arg]
+    counts = gazetteer_counts(loaded)
+    info.update(by_country=counts["by_country"], with_admin=counts["with"])
+    if kind == "index" and where is not None:
+        manifest = read_manifest(where)
+        info["index"] = {k: manifest.get(k) for k in ("format", "rasd_version", "built_at", "origin", "build_seconds", "sources", "admin_layers")}
+    typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
 
 
 @gazetteer_app.command("lookup")
-def gazetteer_lookup(name: str, gazetteer: Optional[Path] = typer.Option(None, "--gazetteer")) -> None:
-    """Places a name can refer to, with their admin names."""
-    g = _extractor(gazetteer).gazetteer
-    for place in g.lookup(name):
-        typer.echo(f"{place.id}\t{place.kind}\t{place.name_ar}\t{place.name}\t{place.admin1}\t{place.admin2}\t{place.lat:.4f},{place.lon:.4f}")
+def gazetteer_lookup(
+    name: str,
+    gazetteer: Optional[Path] = typer.Option(None, "--gazetteer"),
+    limit: int = typer.Option(10, "--limit", help="How many candidates to print."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per candidate."),
+) -> None:
+    """Ranked candidates for a place name: score, entry, admin1/admin2/admin3, coordinates (tab-separated).
+
+    Columns: score, id, kind, Arabic name, English name, admin1, admin2, admin3, lat,lon, population, how matched.
+    """
+    from rasd.gazetteer import get_gazetteer
+    from rasd.gazetteer_lookup import rank_candidates
+
+    try:
+        loaded = get_gazetteer(gazetteer)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    for c in rank_candidates(loaded, name, limit=limit):
+        p = c.place
+        if as_json:
+            typer.echo(json.dumps({"score": c.score, "how": c.how, "matched": c.matched, "id": p.id, "kind": p.kind,
+                                   "feature_type": p.feature_type, "name_ar": p.name_ar, "name": p.name, "country": p.country,
+                                   "admin1": p.admin1, "admin2": p.admin2, "admin3": p.admin3, "lat": p.lat, "lon": p.lon,
+                                   "population": p.population}, ensure_ascii=False))
+        else:
+            typer.echo(f"{c.score:.1f}\t{p.id}\t{p.kind}\t{p.name_ar}\t{p.name}\t{p.admin1}\t{p.admin2}\t{p.admin3}\t"
+                       f"{p.lat:.4f},{p.lon:.4f}\t{p.population}\t{c.how}")
 
 
 def main() -> None:  # pragma: no cover

