@@ -21,8 +21,10 @@ test: install
 	$(BIN)/pytest
 
 demo: install
-	@echo "== the seed article (Enab Baladi, 2021-12-09), coded with the full gazetteer =="
-	RASD_GAZETTEER=$(GAZETTEER) $(BIN)/rasd extract $(RASD_SHARED)/data/seed/article.txt --published 2021-12-09 --format table --explain
+	@if [ -d $(RASD_SHARED)/data/gazetteer ]; then $(BIN)/rasd gazetteer build --from $(RASD_SHARED)/data/gazetteer; \
+	 else echo "no $(RASD_SHARED)/data/gazetteer: rasd uses its built-in fallback gazetteer"; fi
+	@echo "== the seed article (Enab Baladi, 2021-12-09) =="
+	$(BIN)/rasd extract $(RASD_SHARED)/data/seed/article.txt --published 2021-12-09 --format table --explain
 	@echo
 	@echo "== the development gold set (66 real articles): extraction and scores =="
 	$(BIN)/python bench/gold_eval.py

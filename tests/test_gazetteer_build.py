@@ -23,6 +23,7 @@ from rasd import gazetteer as gazetteer_module
 from rasd.admin_areas import AdminNames, AreaNames, CentroidLayer, CountryAdmin, PolygonLayer
 from rasd.gazetteer import Gazetteer, Place, admin1_table, gazetteer_source, get_gazetteer, load_tsv_gazetteer
 from rasd.gazetteer_index import (
+    name_keys_digest,
     INDEX_FILE, INDEX_FORMAT, IndexUnavailable, build_from_directory, load_index, read_manifest, save_index,
     with_admin_names,
 )
@@ -70,10 +71,18 @@ def test_with_admin_names_keeps_source_names_where_polygons_say_nothing() -> Non
 def test_index_loader_refuses_non_builtin_objects(tmp_path: Path) -> None:
     g = Gazetteer(source="test")
     g.add(Place("a", "A", "ألف", "SY", "Aleppo", 0.5, 0.5, "locality"), ["ألف"])
-    save_index(g, {"format": INDEX_FORMAT}, tmp_path)
+    save_index(g, {"format": INDEX_FORMAT, "name_keys_digest": name_keys_digest()}, tmp_path)
     assert load_index(tmp_path).places == g.places
     (tmp_path / INDEX_FILE).write_bytes(pickle.dumps({"format": INDEX_FORMAT, "evil": Path("/")}))
     with pytest.raises(pickle.UnpicklingError):
+        load_index(tmp_path)
+
+
+def test_stale_index_is_not_used(tmp_path: Path) -> None:
+    g = Gazetteer(source="test")
+    g.add(Place("a", "A", "ألف", "SY", "Aleppo", 0.5, 0.5, "locality"), ["ألف"])
+    save_index(g, {"format": INDEX_FORMAT, "name_keys_digest": "built-by-older-rules"}, tmp_path)
+    with pytest.raises(IndexUnavailable, match="build"):
         load_index(tmp_path)
 
 

@@ -148,6 +148,7 @@ def make_manifest(gazetteer: Gazetteer, *, origin: str, sources: list[dict[str, 
     return {
         "format": INDEX_FORMAT,
         "rasd_version": rasd_version(),
+        "name_keys_digest": name_keys_digest(),
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "origin": origin,
         "source": gazetteer.source,
@@ -186,7 +187,28 @@ def read_manifest(directory: Path | None = None) -> dict[str, Any]:
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != INDEX_FORMAT:
         raise IndexUnavailable(f"gazetteer index in {directory} has format {manifest.get('format')!r}, this rasd reads {INDEX_FORMAT}: rebuild it")
+    if manifest.get("name_keys_digest") != name_keys_digest():
+        raise IndexUnavailable(f"gazetteer index in {directory} was built from other shipped tables or name rules "
+                               "than this rasd has: run `rasd gazetteer build` again")
     return manifest
+
+
+def name_keys_digest() -> str:
+    """A digest of what decides the index's names: the shipped tables and the name-key code.
+    An index built by another version of them is stale and is not used."""
+    import hashlib
+    import inspect
+    from importlib import resources
+
+    from rasd import gazetteer as gazetteer_module
+
+    digest = hashlib.sha256()
+    data = resources.files("rasd.data.gazetteer")
+    for name in ("admin1.tsv", "conflict_features.tsv"):
+        digest.update(data.joinpath(name).read_bytes())
+    for obj in (gazetteer_module._name_keys, gazetteer_module.Gazetteer.add, gazetteer_module._add_shipped):
+        digest.update(inspect.getsource(obj).encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def load_index(directory: Path | None = None) -> Gazetteer:
