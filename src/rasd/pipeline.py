@@ -391,7 +391,8 @@ class Extractor:
                     if p.near and p.start - last.end < 40:
                         continue  # an anchor: "كتيبة X غرب بلدة Y"
                     last_gap_word = gap.split()[-1] if gap else ""
-                    if last_gap_word in ("في", "ب", "من", "قرب", "بريف", "بمحافظه", "بمدينه") or (not gap and bi_prefix):
+                    if (len(gap.split()) <= 2 and last_gap_word in ("في", "ب", "من", "قرب", "بريف", "بمحافظه", "بمدينه")) \
+                            or (not gap and bi_prefix):
                         continue  # a container: "بلدة X في Y"
                 precise.append(p)
             chosen.extend(precise or [min(mentions, key=lambda p: p.most_specific_rank)])

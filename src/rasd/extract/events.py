@@ -258,7 +258,8 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
 def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int, TriggerEntry],
                   speakers: set[int]) -> tuple[ActorMention | None, ActorMention | None, list[ActorMention]]:
     """actor1 (agent), actor2 (target or counterpart) and associates of one event."""
-    participants = [a for a in actors if a.start not in speakers] or []
+    # a speaker is a participant only when nobody else is named ("أعلنت القوات العراقية استعادة الموصل")
+    participants = [a for a in actors if a.start not in speakers] or list(actors)
     roles = [(a, _role_of(norm, a, trigger)) for a in participants]
     agents = [a for a, r in roles if r == "agent"]
     targets = [a for a, r in roles if r == "target"]
