@@ -121,6 +121,16 @@ class Gazetteer:
                     found.append(self.places[index])
         return found
 
+    def locality_keys(self) -> list[str]:
+        """Name keys of towns, villages and neighbourhoods (for close-spelling matching); cached."""
+        cached = getattr(self, "_locality_keys", None)
+        if cached is None:
+            cached = [k for k, idx in self._keys.items()
+                      if k not in self.needs_head and not k.startswith("ال")
+                      and any(self.places[i].kind in ("locality", "neighbourhood") for i in idx)]
+            self._locality_keys = cached
+        return cached
+
     def places_for_key(self, key: str) -> list[Place]:
         return [self.places[i] for i in self._keys.get(key, [])]
 

@@ -34,7 +34,7 @@ from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
 from rasd.matcher import PhraseMatcher
 from rasd.normalize import NormText, normalize, normalize_with_map
 from rasd.prepare import Sentence, boilerplate_ranges, html_to_text, looks_like_html, split_sentences
-from rasd.schema import SUB_EVENT_TO_TYPE, Article, Event
+from rasd.schema import SUB_EVENT_TO_TYPE, Article, Event, Span
 
 COMPONENT_VERSION = "rasd.extract.v1"
 _COUNTRY_WORDS = {"SY": re.compile(r"سوري|دمشق"), "IQ": re.compile(r"عراق|بغداد")}
@@ -139,6 +139,19 @@ class Extractor:
             future=spans(cues.future), sentence_future=spans(cues.sentence_future), aggregate=spans(cues.aggregate), background=spans(cues.background),
         )
         return mentions, focus_country, focus_admin1
+
+    def geocode(self, article: Article) -> list[tuple[Span, ResolvedPlace]]:
+        """Every place mention of an article with the gazetteer entry rasd resolves it to (in
+        the article's context), as evidence span and placement: the geocoding stage on its own."""
+        article = self.prepare_text(article)
+        nt = normalize_with_map(article.text)
+        m, focus_country, focus_admin1 = self.mentions(nt, article.published)
+        out = []
+        for mention in m.places:
+            resolved = resolve(mention, self.gazetteer, dict(focus_admin1), focus_country)
+            start, end = nt.span_to_original(mention.head_start, mention.end)
+            out.append((Span(start=start, end=end, text=article.text[start:end]), resolved))
+        return out
 
     # -- stage 3: events -------------------------------------------------------------------------
     def drafts(self, nt: NormText, published: dt.date) -> tuple[list[Draft], str | None]:

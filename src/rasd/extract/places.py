@@ -12,6 +12,8 @@ UCDP ``where_prec`` is kept too (1 place, 2 around a place, 3 ADM2, 4 ADM1).
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
 from dataclasses import replace
@@ -198,7 +200,42 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         mention = PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin)
         mentions.append(mention)
         previous = mention
+    mentions.extend(_fuzzy_mentions(norm, gazetteer, mentions, stop_words))
+    mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+# Close spellings (ناحتة / نحتة, بصر الحرير / بصرى الحريري) are tried only for a name that stands
+# after a head word and that no exact key matched; the threshold (rapidfuzz ratio) was measured on
+# the gold places with bench/geocode_eval.py (see docs/GAZETTEER.md).
+FUZZY_THRESHOLD = float(os.environ.get("RASD_FUZZY_THRESHOLD", "85"))
+_FUZZY_HEAD = re.compile(r"(?<!\w)[وبل]?(?:ال)?(?:قريه|بلده|مدينه|قريتي|بلدتي|مدينتي|حي|مخيم|ناحيه)\s+(\w+)(?:\s+(\w+))?")
+
+
+def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], stop_words: frozenset[str]) -> list[PlaceMention]:
+    from rapidfuzz import fuzz, process
+
+    found: list[PlaceMention] = []
+    keys = gazetteer.locality_keys()
+    for m in _FUZZY_HEAD.finditer(norm):
+        start = m.start(1)
+        if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4:
+            continue
+        first = m.group(1)[2:] if m.group(1).startswith("ال") else m.group(1)  # keys are compared without ال
+        if len(first) < 5:
+            continue  # short names are too close to each other (سعده / مسعده) to guess
+        queries = [(first, m.end(1))]
+        if m.group(2) and m.group(2) not in stop_words:
+            queries.insert(0, (f"{first} {m.group(2)}", m.end(2)))
+        for query, end in queries:
+            best = process.extractOne(query, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+            if best is None or best[0][0] != query[0]:
+                continue  # a different first letter makes another name
+            candidates = tuple(p for p in gazetteer.places_for_key(best[0]) if p.kind in ("locality", "neighbourhood"))
+            if candidates:
+                found.append(PlaceMention(start, end, best[0], candidates, "locality", m.start(), False, False))
+                break
+    return found
 
 
 _BASES = {normalize(w) for w in ["مواقع", "مواقعها", "مواقعه", "مواقعهم", "قواعد", "قواعدها", "قاعدتها", "قاعدته",
@@ -242,11 +279,13 @@ def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_c
             head_fit = 0.8
         focus = focus_admin1.get(place.admin1, 0)
         country = 1.0 if focus_country and place.country == focus_country else 0.0
-        return (head_fit, min(focus, 3), country, place.population, -KIND_RANK[place.kind])
+        # a well-known town outranks a namesake village, even one in the article's governorates
+        prominent = 1.0 if place.population >= _FREE_POPULATION or place.kind in ("governorate", "feature") else 0.0
+        return (head_fit, country, prominent, min(focus, 3), place.population, -KIND_RANK[place.kind])
 
     ranked = sorted(mention.candidates, key=score, reverse=True)
     best = ranked[0]
-    confidence = 0.9 if len(ranked) == 1 else (0.75 if score(ranked[0])[:3] != score(ranked[1])[:3] else 0.5)
+    confidence = 0.9 if len(ranked) == 1 else (0.75 if score(ranked[0])[:4] != score(ranked[1])[:4] else 0.5)
     return best, confidence
 
 
