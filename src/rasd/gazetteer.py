@@ -121,6 +121,18 @@ class Gazetteer:
                     found.append(self.places[index])
         return found
 
+    def add_alias(self, place_id: str, name_ar: str) -> bool:
+        """Another Arabic name for a place already in the gazetteer; False if the id is unknown."""
+        index = next((i for i, p in enumerate(self.places) if p.id == place_id), None)
+        if index is None:
+            return False
+        for key in _name_keys(name_ar, add_article=False):
+            bucket = self._keys.setdefault(key, [])
+            if index not in bucket:
+                bucket.append(index)
+        self._matcher = None
+        return True
+
     def locality_keys(self) -> list[str]:
         """Name keys of towns, villages and neighbourhoods (for close-spelling matching); cached."""
         cached = getattr(self, "_locality_keys", None)
@@ -129,6 +141,15 @@ class Gazetteer:
                       if k not in self.needs_head and not k.startswith("ال")
                       and any(self.places[i].kind in ("locality", "neighbourhood") for i in idx)]
             self._locality_keys = cached
+        return cached
+
+    def locality_keys_by_first_letter(self) -> dict[str, list[str]]:
+        cached = getattr(self, "_keys_by_letter", None)
+        if cached is None:
+            cached = {}
+            for key in self.locality_keys():
+                cached.setdefault(key[0], []).append(key)
+            self._keys_by_letter = cached
         return cached
 
     def places_for_key(self, key: str) -> list[Place]:
@@ -328,7 +349,15 @@ def load_tsv_gazetteer(path: str | Path) -> Gazetteer:
                 population=int(row["population"] or 0) or populations.get(row["geonames_id"], 0),
             )
             gazetteer.add(place, [row["name_ar"], *filter(None, row["name_ar_alt"].split("|"))])
+    add_place_aliases(gazetteer)
     return gazetteer
+
+
+def add_place_aliases(gazetteer: Gazetteer) -> None:
+    """The shipped aliases (``data/gazetteer/place_aliases.tsv``): names the news uses for places
+    the sources spell otherwise. An alias of a place this gazetteer lacks is skipped."""
+    for row in csv.DictReader(io.StringIO(_data_text("place_aliases.tsv")), delimiter="\t"):
+        gazetteer.add_alias(row["place_id"], row["alias_ar"])
 
 
 _LOADED: dict[str, Gazetteer] = {}

@@ -89,12 +89,14 @@ class DateMention:
 
 
 def _latest_year_on_or_before(day: int, month: int, published: dt.date) -> dt.date | None:
+    """The day and month in the latest year that keeps them on or before publication, within a
+    year of it (29 February in an article of a common year names no date: None)."""
     for year in (published.year, published.year - 1):
         try:
             candidate = dt.date(year, month, day)
         except ValueError:
             continue
-        if candidate <= published:
+        if candidate <= published and (published - candidate).days <= 366:
             return candidate
     return None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dataclasses import replace
 
@@ -102,6 +103,22 @@ def _previous_words(norm: str, start: int, count: int) -> list[tuple[int, str]]:
     return words
 
 
+_LONG_HEADS = [h for h in _HEADS if len(h) >= 4 and " " not in h]
+
+
+@lru_cache(maxsize=65536)
+def _misspelt_head(word: str) -> str:
+    """A head word with one letter dropped or changed (قية for قرية), else the word itself."""
+    from rapidfuzz.distance import Levenshtein
+
+    if len(word) < 3 or word in _KNOWN_WORDS:
+        return word
+    for head in _LONG_HEADS:
+        if abs(len(head) - len(word)) <= 1 and Levenshtein.distance(word, head, score_cutoff=1) <= 1:
+            return head
+    return word
+
+
 def _strip_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 4 else word
 
@@ -142,6 +159,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         locative = match.prefix in ("ب", "وب", "فب") and match.key.startswith("ال")
         for index, (offset, word) in enumerate(before):
             bare = _strip_proclitic(word)
+            if index == 0 and bare not in _HEADS and word not in _HEADS and bare not in stop_words:
+                bare = _misspelt_head(bare)  # "قية الباغوز": a typo for قرية
             if index == 0 and (bare in _HEADS or word in _HEADS):
                 head = _HEADS.get(bare) or _HEADS[word]
                 head_start = offset
@@ -202,21 +221,49 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         previous = mention
     mentions.extend(_fuzzy_mentions(norm, gazetteer, mentions, stop_words))
     mentions.sort(key=lambda m: m.start)
-    return mentions
+    return _apply_containers(mentions, norm)
+
+
+_CONTAINER_GAP = {"في", "ب", "بريف", "في ريف", "ريف", "بمحافظه", "في محافظه", "محافظه", "شرقي", "غربي", "شمالي",
+                  "جنوبي", "شرق", "غرب", "شمال", "جنوب"}
+
+
+def _apply_containers(mentions: list[PlaceMention], norm: str) -> list[PlaceMention]:
+    """"المعامل في ريف دير الزور": a place followed by the governorate or district that holds it
+    is looked for there only. When no entry of that name lies there (the gazetteer knows only a
+    namesake elsewhere), the event is placed near the container instead (precision 2)."""
+    out = list(mentions)
+    for i, mention in enumerate(mentions[:-1]):
+        container = mentions[i + 1]
+        if mention.most_specific_rank > 1 or container.most_specific_rank < 3:
+            continue
+        gap = norm[mention.end:container.start].strip(" ،,")
+        if gap not in _CONTAINER_GAP and not (gap == "" and norm[container.start] == "ب"):
+            continue
+        areas = {p.admin1 for p in container.candidates if p.kind in ("governorate", "district")} or \
+                {p.admin1 for p in container.candidates}
+        inside = tuple(p for p in mention.candidates if p.admin1 in areas)
+        index = out.index(mention)
+        if inside:
+            out[index] = replace(mention, candidates=inside)
+        else:
+            out[index] = replace(container, start=mention.start, head_start=mention.head_start, near=True,
+                                 origin=mention.origin)
+    return out
 
 
 # Close spellings (ناحتة / نحتة, بصر الحرير / بصرى الحريري) are tried only for a name that stands
 # after a head word and that no exact key matched; the threshold (rapidfuzz ratio) was measured on
 # the gold places with bench/geocode_eval.py (see docs/GAZETTEER.md).
 FUZZY_THRESHOLD = float(os.environ.get("RASD_FUZZY_THRESHOLD", "85"))
-_FUZZY_HEAD = re.compile(r"(?<!\w)[وبل]?(?:ال)?(?:قريه|بلده|مدينه|قريتي|بلدتي|مدينتي|حي|مخيم|ناحيه)\s+(\w+)(?:\s+(\w+))?")
+_FUZZY_HEAD = re.compile(r"(?<!\w)[وبل]?(?:قريه|بلده|مدينه|قريتي|بلدتي|مدينتي|حي|مخيم|ناحيه)\s+(\w+)(?:\s+(\w+))?")
 
 
 def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], stop_words: frozenset[str]) -> list[PlaceMention]:
     from rapidfuzz import fuzz, process
 
     found: list[PlaceMention] = []
-    keys = gazetteer.locality_keys()
+    by_letter = gazetteer.locality_keys_by_first_letter()
     for m in _FUZZY_HEAD.finditer(norm):
         start = m.start(1)
         if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4:
@@ -228,9 +275,11 @@ def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], 
         if m.group(2) and m.group(2) not in stop_words:
             queries.insert(0, (f"{first} {m.group(2)}", m.end(2)))
         for query, end in queries:
-            best = process.extractOne(query, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
-            if best is None or best[0][0] != query[0]:
-                continue  # a different first letter makes another name
+            # a different first letter makes another name: only keys sharing it are compared
+            best = process.extractOne(query, by_letter.get(query[0], ()), scorer=fuzz.ratio,
+                                      score_cutoff=FUZZY_THRESHOLD)
+            if best is None:
+                continue
             candidates = tuple(p for p in gazetteer.places_for_key(best[0]) if p.kind in ("locality", "neighbourhood"))
             if candidates:
                 found.append(PlaceMention(start, end, best[0], candidates, "locality", m.start(), False, False))
