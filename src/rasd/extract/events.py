@@ -154,6 +154,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical"
     if _future_verb(norm, cues, ws, ts):
         return "future tense"
+    if _CONDITIONAL.search(norm, cs, ts):
+        return "conditional (في حال، إذا، لو)"
     previous = [w for _, _, w in _words_between(norm, ws, ts)[-2:]]
     if (previous and previous[-1] in _BACKGROUND_GOVERNORS) or " ".join(previous) in _BACKGROUND_GOVERNORS:
         return "background (after, since, against: a reference, not a report)"
@@ -170,6 +172,7 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     return ""
 
 
+_CONDITIONAL = re.compile(r"(?<!\w)(?:في حال|حال|اذا|لو|ان تم)(?!\w)")
 _MAY = re.compile(r"(?<!\w)قد\s+[يتن]\w{2,}(?!\w)")
 _SUBJECTED = re.compile(r"(?<!\w)[وف]?(?:تعرض|تعرضت|يتعرض|تتعرض|يتعرضون|تعرضوا|عرضه|تعرضها)(?!\w)")
 

@@ -256,7 +256,8 @@ def _apply_containers(mentions: list[PlaceMention], norm: str) -> list[PlaceMent
 # after a head word and that no exact key matched; the threshold (rapidfuzz ratio) was measured on
 # the gold places with bench/geocode_eval.py (see docs/GAZETTEER.md).
 FUZZY_THRESHOLD = float(os.environ.get("RASD_FUZZY_THRESHOLD", "85"))
-_FUZZY_HEAD = re.compile(r"(?<!\w)[وبل]?(?:قريه|بلده|مدينه|قريتي|بلدتي|مدينتي|حي|مخيم|ناحيه)\s+(\w+)(?:\s+(\w+))?")
+# only after village and town heads: after حي or مدينة an adjective often follows (حي تجاري)
+_FUZZY_HEAD = re.compile(r"(?<!\w)[وبل]?(?:قريه|بلده|قريتي|بلدتي)\s+(\w+)(?:\s+(\w+))?")
 
 
 def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], stop_words: frozenset[str]) -> list[PlaceMention]:
