@@ -48,3 +48,13 @@ def test_gold_files_are_well_formed():
             assert SUB_EVENT_TO_TYPE[row["sub_event_type"]] == row["event_type"]
             assert row["geo_precision"] in (1, 2, 3) and row["time_precision"] in (1, 2, 3)
     assert seen == set(selection)
+
+
+def test_gold_places_geocoding_stays_above_floor():
+    import geocode_eval
+
+    baseline = json.loads((ROOT / "tests" / "gold" / "eval_baseline.json").read_text())["floors"]
+    report = geocode_eval.evaluate(GAZETTEER_TSV)
+    assert report["all"]["places"] == 93
+    assert report["all"]["accuracy"] >= baseline["geocode_all"], report["all"]
+    assert report["in_gazetteer"]["accuracy"] >= baseline["geocode_in_gazetteer"], report["in_gazetteer"]
