@@ -111,9 +111,10 @@ def test_store_merges_reports_of_one_incident(db_url: str) -> None:
 
 def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion(db_url: str) -> None:
     store = Store.open(db_url)
-    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West")  # ~10.8 km from east
-    east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East")
-    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle")
+    # "Near" a town (geo_precision 2): the 10 km radius applies. West and east are ~10.8 km apart.
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
+    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
     extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle]})
     store.ingest([make_article("a1"), make_article("a2")], extract)
     assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR2"]

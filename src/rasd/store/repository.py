@@ -312,7 +312,8 @@ class Store:
             return []
         window = dt.timedelta(days=MAX_WINDOW_DAYS)
         rows = s.scalars(select(EventRow).where(
-            EventRow.status == "event", EventRow.event_type == event.event_type, EventRow.country == event.country,
+            EventRow.status == "event", EventRow.event_type == event.event_type,
+            EventRow.sub_event_type == event.sub_event_type, EventRow.country == event.country,
             EventRow.event_date >= event.event_date - window, EventRow.event_date <= event.event_date + window,
         ).order_by(EventRow.created_at, EventRow.event_id_cnty)).all()
         rows = [r for r in rows if same_incident(r, event).same]
