@@ -128,6 +128,11 @@ def iso3_of(event: Event) -> str:
     return ISO3_BY_COUNTRY.get(event.country, "XXX")
 
 
+def _sequence_number(event_id: str) -> int:
+    digits = event_id[3:]
+    return int(digits) if digits.isdigit() else 0
+
+
 def event_from_row(row: EventRow) -> Event:
     return Event.model_validate({name: getattr(row, name) for name in _EVENT_FIELDS})
 
@@ -315,8 +320,10 @@ class Store:
             EventRow.status == "event", EventRow.event_type == event.event_type,
             EventRow.sub_event_type == event.sub_event_type, EventRow.country == event.country,
             EventRow.event_date >= event.event_date - window, EventRow.event_date <= event.event_date + window,
-        ).order_by(EventRow.created_at, EventRow.event_id_cnty)).all()
-        rows = [r for r in rows if same_incident(r, event).same]
+        )).all()
+        # Oldest first by the id's sequence number (the per-country counter is the creation
+        # order): a stable order, so a resumed run merges exactly as an uninterrupted one.
+        rows = sorted((r for r in rows if same_incident(r, event).same), key=lambda r: _sequence_number(r.event_id_cnty))
         if not rows:
             return []
         own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
