@@ -127,7 +127,7 @@ def parse_feed(body: bytes | str) -> tuple[str, list[FeedItem]]:
     if parsed.bozo and not parsed.entries:
         raise BrokenFeed(f"broken feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
     if not parsed.entries and not parsed.feed:
-        raise BrokenFeed("not a feed: no channel and no items")
+        raise BrokenFeed("broken feed: no channel and no items")
     items = []
     for entry in parsed.entries:
         struct = entry.get("published_parsed") or entry.get("updated_parsed")
