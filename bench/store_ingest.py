@@ -79,7 +79,7 @@ def main() -> None:
     def progress(counts: IngestCounts) -> None:
         nonlocal done
         before, done = done, done + counts.read
-        if done // 5000 != before // 5000:
+        if done // 2000 != before // 2000:
             elapsed = time.perf_counter() - started
             print(f"{done} articles in {elapsed:.0f} s ({done / elapsed:.1f}/s)", file=sys.stderr, flush=True)
 
