@@ -199,6 +199,9 @@ class Store:
                       on_batch: Callable[[IngestCounts], None] | None) -> IngestCounts:
         counts = IngestCounts()
         now = int(time.time())
+        # Extraction (the slow part) runs before the write transaction, so the database is locked
+        # only while rows are written; articles stored already are not extracted at all.
+        extracted = self._extract_new(batch, extract)
         with self.session() as s, s.begin():
             for item in batch:
                 counts.read += 1
@@ -209,7 +212,7 @@ class Store:
                 if isinstance(item, KnownUrl):
                     counts.duplicate += 1
                     continue
-                self._ingest_article(s, item, extract, now, counts)
+                self._ingest_article(s, item, extracted.get(id(item)), now, counts)
         if on_batch:
             on_batch(counts)
         return counts
@@ -220,15 +223,37 @@ class Store:
             s.add(RejectedRow(key=key, origin=item.origin, line=item.line, article_id=item.article_id,
                               reason=item.reason, first_seen=now))
 
-    def _ingest_article(self, s: Session, item: Incoming, extract: Callable[[Article], list[Event]], now: int,
+    def _extract_new(self, batch: list[Item], extract: Callable[[Article], list[Event]]
+                     ) -> dict[int, list[Event] | Exception]:
+        """Events (or the extractor's exception) per new article of the batch, keyed by ``id(item)``."""
+        out: dict[int, list[Event] | Exception] = {}
+        with self.session() as s:
+            for item in batch:
+                if not isinstance(item, Incoming) or self._stored_match(s, item) is not None:
+                    continue
+                try:
+                    out[id(item)] = extract(item.article)
+                except Exception as exc:  # an extractor bug must not stop the run nor lose the article
+                    out[id(item)] = exc
+        return out
+
+    @staticmethod
+    def _stored_match(s: Session, item: Incoming):  # type: ignore[no-untyped-def]
+        """The stored article with the same id, normalised URL or content hash, if any."""
+        url = normalise_url(item.article.url)
+        clauses = [ArticleRow.id == item.article.id, ArticleRow.content_hash == content_hash(item.article.text)]
+        if url:
+            clauses.append(ArticleRow.url == url)
+        return s.execute(select(ArticleRow.id, ArticleRow.content_hash).where(or_(*clauses))).first()
+
+    def _ingest_article(self, s: Session, item: Incoming, extraction: list[Event] | Exception | None, now: int,
                         counts: IngestCounts) -> None:
         article = item.article
         digest = content_hash(article.text)
         url = normalise_url(article.url)
-        clauses = [ArticleRow.id == article.id, ArticleRow.content_hash == digest]
-        if url:
-            clauses.append(ArticleRow.url == url)
-        existing = s.execute(select(ArticleRow.id, ArticleRow.content_hash).where(or_(*clauses))).first()
+        # Checked again inside the transaction: an article of this batch (or of a concurrent run)
+        # may have been stored since the extraction.
+        existing = self._stored_match(s, item)
         if existing is not None:
             if existing.id == article.id and existing.content_hash != digest and (not url or s.scalar(
                     select(ArticleRow.id).where(ArticleRow.url == url)) is None):
@@ -239,15 +264,14 @@ class Store:
             else:
                 counts.duplicate += 1
             return
-        try:
-            events = extract(article)
-            status = "coded" if events else "no_events"
-        except Exception as exc:  # an extractor bug must not stop the run nor lose the article
+        if isinstance(extraction, Exception) or extraction is None:
+            reason = (f"extractor error: {type(extraction).__name__}: {extraction}" if extraction is not None
+                      else "extractor error: article was not extracted")
             events, status = [], "failed"
-            self._record_rejection(s, Rejection(item.origin, f"extractor error: {type(exc).__name__}: {exc}",
-                                                article_id=article.id), now)
+            self._record_rejection(s, Rejection(item.origin, reason, article_id=article.id), now)
             counts.rejected += 1
         else:
+            events, status = extraction, "coded" if extraction else "no_events"
             counts.coded += 1
         counts.new += 1
         s.add(ArticleRow(id=article.id, source=article.source, url=url, published=article.published,
