@@ -181,3 +181,19 @@ def test_store_cli_dev_corpus_twice_gives_the_same_database(tmp_path: Path) -> N
     second = run_rasd("ingest", str(CORPUS), "--db", str(db), "--no-progress", "--batch-size", "200")
     assert second.stderr.splitlines()[-1].startswith("rasd: ingest: read 2063, new 0, duplicate 2063")
     assert dump(f"sqlite:///{db}") == before
+
+
+def test_store_cli_progress_bar_and_deletions_export(tmp_path: Path) -> None:
+    source = tmp_path / "thirty.jsonl"
+    source.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in _corpus(30)), encoding="utf-8")
+    db = str(tmp_path / "rasd.db")
+    result = run_rasd("ingest", str(source), "--db", db, "--progress", "--batch-size", "10")
+    assert "30/30" in result.stderr  # the bar reached the end
+    deletions = list(csv.DictReader(run_rasd("export", "--db", db, "--deletions", "--format", "csv").stdout.splitlines()))
+    events = {json.loads(line)["event_id_cnty"] for line in run_rasd("export", "--db", db, "--format", "jsonl",
+                                                                      "--include-candidates").stdout.splitlines()}
+    for row in deletions:  # a withdrawn id is gone, and what it merged into is there
+        assert row["event_id_cnty"] not in events and row["merged_into"] in events
+        assert row["reason"] == f"duplicate: merged into {row['merged_into']}"
+    info = json.loads(run_rasd("db", "info", "--db", db).stdout)
+    assert info["articles"] == 30 and info["deletions"] == len(deletions)
