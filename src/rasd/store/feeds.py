@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-USER_AGENT = "rasd/0.1 (+https://github.com/rasd; Arabic conflict-event coding)"
+USER_AGENT = "rasd/0.1 (Arabic conflict-event coding)"
 _FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf")
 
 

@@ -66,21 +66,18 @@ def read_folder(folder: Path, options: ReadOptions) -> Iterator[Item]:
     except OSError as exc:
         yield Rejection(str(folder), f"unreadable folder: {exc.strerror or exc}")
         return
-    names = {p for p in files}
+    # A JSON file is a sidecar when a non-JSON file beside it has its name or stem.
+    documents = {(p.parent, key) for p in files if not p.name.endswith(".json") for key in (p.name, p.stem)}
     for path in files:
-        if _is_sidecar(path, names):
+        if _is_sidecar(path, documents):
             continue
         yield from read_file(path, options)
 
 
-def _is_sidecar(path: Path, files: set[Path]) -> bool:
-    name = path.name
+def _is_sidecar(path: Path, documents: set[tuple[Path, str]]) -> bool:
     for suffix in SIDECAR_SUFFIXES:
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            if any(p.parent == path.parent and p != path and (p.name == stem or p.stem == stem)
-                   and not p.name.endswith(".json") for p in files):
-                return True
+        if path.name.endswith(suffix) and (path.parent, path.name[: -len(suffix)]) in documents:
+            return True
     return False
 
 
