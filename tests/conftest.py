@@ -45,3 +45,41 @@ def fallback_extractor():
     from rasd.pipeline import Extractor
 
     return Extractor(fallback_gazetteer())
+
+
+# -- the event store: one contract suite on SQLite (always) and PostgreSQL ---------------------------
+POSTGRES_URL = os.environ.get("RASD_TEST_POSTGRES_URL", "")
+STORE_BACKENDS = ("sqlite", "postgresql")
+
+
+def require_postgres() -> str:
+    """The PostgreSQL server URL for tests; in CI its absence is a failure, never a skip."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true but RASD_TEST_POSTGRES_URL is not set: `make test` starts PostgreSQL with "
+                    "scripts/postgres.sh; the store tests must run on PostgreSQL in CI")
+    pytest.skip("no PostgreSQL: set RASD_TEST_POSTGRES_URL (make test starts one with scripts/postgres.sh)")
+
+
+def fresh_database_url(backend: str, tmp_path: Path) -> str:
+    """An empty database of the backend: a new SQLite file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'rasd.db'}"
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(require_postgres())
+    name = f"rasd_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database_url(request.param, tmp_path)

@@ -3,6 +3,10 @@
     rasd extract ARTICLE --published 2021-12-09      one article (text or HTML; - for stdin)
     rasd extract --jsonl articles.jsonl              many articles, one JSON object per line
     rasd evaluate GOLD.jsonl PREDICTED.jsonl         score against a hand-annotated gold file
+    rasd ingest PATH|URL ...                         store articles and their deduplicated events
+    rasd watch FEEDS.txt --every 15m                 poll feeds, ingest what is new
+    rasd export --format csv|geojson|jsonl|xlsx|parquet   events from the store
+    rasd db upgrade | info                           migrate the store; rows per table
 
 Exit codes: 0 success (even with no events), 2 usage errors (bad option, missing file, bad date).
 """
@@ -23,6 +27,9 @@ from rasd.schema import Article, Event
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="rasd (رصد): Arabic conflict news to ACLED-model events.")
 gazetteer_app = typer.Typer(no_args_is_help=True, help="Inspect the gazetteer rasd geocodes with.")
 app.add_typer(gazetteer_app, name="gazetteer")
+db_app = typer.Typer(no_args_is_help=True, help="The event store: migrations and contents.")
+app.add_typer(db_app, name="db")
+DB_HELP = "Database: a file path (SQLite) or a URL such as postgresql+psycopg://user@host/db; default $RASD_DB or ./rasd.db."
 
 _TABLE_COLUMNS = (
     ("doc_id", 22), ("status", 9), ("event_date", 10), ("sub_event_type", 30), ("actor1", 30), ("actor2", 26),
@@ -297,6 +304,221 @@ def gazetteer_lookup(
         else:
             typer.echo(f"{c.score:.1f}\t{p.id}\t{p.kind}\t{p.name_ar}\t{p.name}\t{p.admin1}\t{p.admin2}\t{p.admin3}\t"
                        f"{p.lat:.4f},{p.lon:.4f}\t{p.population}\t{c.how}")
+
+
+# -- the event store ------------------------------------------------------------------------------
+def _open_store(db: Optional[str]):  # type: ignore[no-untyped-def]
+    from rasd.store import Store
+
+    try:
+        return Store.open(db)
+    except Exception as exc:  # a wrong URL, a server down, a file we cannot write
+        _fail(f"cannot open the database: {type(exc).__name__}: {exc}")
+
+
+def _parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} must be YYYY-MM-DD, not {value!r}")
+    return None
+
+
+def _count_work(targets: list[str]) -> Optional[int]:
+    """How many inputs the targets hold (JSONL lines, files), for the progress bar; None for URLs."""
+    total = 0
+    for target in targets:
+        if target.startswith(("http://", "https://")):
+            return None
+        path = Path(target)
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        for file in files:
+            if file.suffix.lower() in (".jsonl", ".ndjson"):
+                try:
+                    with file.open("rb") as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except OSError:
+                    total += 1
+            else:
+                total += 1
+    return total
+
+
+@app.command()
+def ingest(
+    targets: list[str] = typer.Argument(..., help="Files, folders (recursively), JSONL dumps, HTML pages, RSS/Atom feeds, or http(s) URLs."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    published: Optional[str] = typer.Option(None, "--published", help="Publication date for inputs that give none (YYYY-MM-DD)."),
+    batch_size: int = typer.Option(50, "--batch-size", min=1, help="Articles per transaction: a crash loses at most one batch of work."),
+    gazetteer: Optional[Path] = typer.Option(None, "--gazetteer", help="Gazetteer TSV(.gz); default RASD_GAZETTEER or the built-in fallback."),
+    max_chars: int = typer.Option(200_000, "--max-chars", help="Reject articles longer than this."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when stderr is a terminal)."),
+) -> None:
+    """Read articles, code them, and store their events, merged with the reports already stored.
+
+    Idempotent: an article already stored (same id, URL or normalised text) changes nothing.
+    """
+    from rasd.store.sources import ReadOptions, read_inputs
+
+    fallback_date = _parse_date(published, "--published")
+    store = _open_store(db)
+    extractor = _extractor(gazetteer)
+    options = ReadOptions(published=fallback_date, max_chars=max_chars, url_known=store.url_known)
+    items = read_inputs(targets, options)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        if show:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.fields[status]}"), console=Console(stderr=True)) as bar:
+                task = bar.add_task("ingest", total=_count_work(targets), status="")
+                counts = store.ingest(items, lambda a: extractor.run(a).events, batch_size=batch_size,
+                                      on_item=lambda _item: bar.advance(task),
+                                      on_batch=lambda c: bar.update(task, status=f"+{c.new} new"))
+        else:
+            counts = store.ingest(items, lambda a: extractor.run(a).events, batch_size=batch_size)
+    finally:
+        store.close()
+    typer.echo(f"rasd: ingest: {counts.summary()}", err=True)
+
+
+@app.command()
+def watch(
+    feeds: Path = typer.Argument(..., help="A text file of feed URLs, one a line (# comments allowed)."),
+    every: str = typer.Option("15m", "--every", help="Time between cycles: 30s, 15m, 1h."),
+    max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Stop after this many cycles (default: never)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    gazetteer: Optional[Path] = typer.Option(None, "--gazetteer"),
+    retries: int = typer.Option(2, "--retries", min=0, help="Retries of a transient HTTP failure within a cycle."),
+    timeout: float = typer.Option(20.0, "--timeout", help="Seconds per HTTP request."),
+) -> None:
+    """Poll feeds and ingest new items; conditional requests, back-off on errors, a log line per cycle."""
+    from rasd.store.feeds import Fetcher
+    from rasd.store.sources import ReadOptions
+    from rasd.store.watch import parse_interval, watch as run_watch
+
+    if not feeds.is_file():
+        _fail(f"no such file: {feeds}")
+    try:
+        every_seconds = parse_interval(every)
+    except ValueError as exc:
+        _fail(str(exc))
+    store = _open_store(db)
+    extractor = _extractor(gazetteer)
+    fetcher = Fetcher(timeout=timeout, retries=retries, backoff_seconds=min(1.0, every_seconds / 10))
+    options = ReadOptions(fetcher=fetcher, url_known=store.url_known)
+    try:
+        run_watch(store, feeds, every_seconds, lambda a: extractor.run(a).events, options, max_cycles=max_cycles,
+                  log=lambda line: typer.echo(line, err=True))
+    except KeyboardInterrupt:
+        typer.echo("rasd watch: stopped", err=True)
+    finally:
+        store.close()
+
+
+def _parse_since(value: Optional[str]) -> Optional[int]:
+    """Unix seconds, or an ISO date/time (UTC when no zone is given)."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--since must be Unix seconds or an ISO date/time, not {value!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return int(moment.timestamp())
+
+
+@app.command()
+def export(
+    fmt: str = typer.Option("csv", "--format", help="csv, geojson, jsonl, xlsx or parquet."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file (default stdout; required for xlsx and parquet)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    country: Optional[str] = typer.Option(None, "--country"),
+    admin1: Optional[str] = typer.Option(None, "--admin1"),
+    date_from: Optional[str] = typer.Option(None, "--from", help="Events on or after this date (YYYY-MM-DD)."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Events on or before this date (YYYY-MM-DD)."),
+    event_type: Optional[str] = typer.Option(None, "--event-type"),
+    sub_event_type: Optional[str] = typer.Option(None, "--sub-event-type"),
+    actor: Optional[str] = typer.Option(None, "--actor", help="Events where an actor or associated actor contains this text."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only events added or changed since (Unix seconds or ISO time): incremental sync."),
+    include_candidates: bool = typer.Option(False, "--include-candidates", help="Also export candidates (unlocated, undated), which are not certain events."),
+    deletions: bool = typer.Option(False, "--deletions", help="Export the deleted event ids (with --since for a sync) instead of events; csv or jsonl."),
+) -> None:
+    """Export stored events: ACLED's 31 columns in ACLED's order, then rasd's."""
+    from rasd.store import EventFilter
+    from rasd.store.export import BINARY_FORMATS, FILE_WRITERS, FORMATS, TEXT_WRITERS
+
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt in BINARY_FORMATS and not output:
+        _fail(f"--format {fmt} needs --output FILE")
+    where = EventFilter(country=country, admin1=admin1, date_from=_parse_date(date_from, "--from"),
+                        date_to=_parse_date(date_to, "--to"), event_type=event_type, sub_event_type=sub_event_type,
+                        actor=actor, since=_parse_since(since), include_candidates=include_candidates)
+    store = _open_store(db)
+    try:
+        if deletions:
+            _export_deletions(store, fmt, output, where.since)
+            return
+        events = store.events(where)
+        if fmt in FILE_WRITERS:
+            assert output is not None
+            written = FILE_WRITERS[fmt](events, output)
+        elif output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                written = TEXT_WRITERS[fmt](events, handle)
+        else:
+            written = TEXT_WRITERS[fmt](events, sys.stdout)
+    finally:
+        store.close()
+    typer.echo(f"rasd: exported {written} events", err=True)
+
+
+def _export_deletions(store, fmt: str, output: Optional[str], since: Optional[int]) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    if fmt not in ("csv", "jsonl"):
+        _fail("--deletions exports csv or jsonl")
+    rows = [{"event_id_cnty": d.event_id_cnty, "deleted_at": d.deleted_at, "reason": d.reason,
+             "merged_into": d.merged_into or ""} for d in store.deletions(since)]
+    handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt == "csv":
+            writer = csv.DictWriter(handle, fieldnames=["event_id_cnty", "deleted_at", "reason", "merged_into"], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            handle.close()
+    typer.echo(f"rasd: exported {len(rows)} deletions", err=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Create the database or bring its schema up to date (Alembic migrations)."""
+    from rasd.store.db import current_revision
+
+    store = _open_store(db)
+    typer.echo(f"rasd: database at revision {current_revision(store.engine)}", err=True)
+    store.close()
+
+
+@db_app.command("info")
+def db_info(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Rows per table, and events by status, as JSON."""
+    store = _open_store(db)
+    typer.echo(json.dumps(store.counts(), indent=2))
+    store.close()
 
 
 def main() -> None:  # pragma: no cover

@@ -1,0 +1,111 @@
+"""Build the deduplication pairs to label from the development corpus.
+
+    python tests/dedupe/build_pairs.py [--corpus ../shared/data/corpus/dev.jsonl] [--gazetteer TSV]
+        -> tests/dedupe/to_label.txt   (for the human labeller: both reports' sentences, never committed)
+        -> tests/dedupe/pairs_unlabelled.jsonl  (the frozen coded fields of each pair, no article text)
+
+Every article of the corpus is coded; pairs of coded events from *different* articles are
+blocked generously (same country, dates within 3 days, or 16 when either date is imprecise,
+and the same admin1 or 25 km), so that the pairs include both reports of one incident and
+near-misses the merge rule must refuse. From the blocked pairs a seeded sample is drawn in three
+strata, so that both kinds of error can show:
+
+- ``rule-match``: pairs the rule (rasd.store.dedupe.same_incident) would merge;
+- ``near-miss``: the same event type, refused by the rule (date, place or actors);
+- ``other-type``: different event types on the same day within 10 km (does the type test lose
+  true duplicates coded to another type?).
+
+The labeller reads both source sentences (and titles) in Arabic and writes, per pair id, 1 (the
+same real incident: same act, same place, same day, possibly with different details or counts) or
+0 (two incidents, or a background mention of an older one) into ``labels.tsv``; ``apply_labels.py``
+joins them into ``pairs.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from rasd.gazetteer import get_gazetteer  # noqa: E402
+from rasd.ingest import ArticleRejected, read_jsonl_articles  # noqa: E402
+from rasd.pipeline import Extractor  # noqa: E402
+from rasd.store.dedupe import haversine_km, same_incident  # noqa: E402
+
+# The fields the merge decision may read; frozen in pairs.jsonl so the measurement does not
+# depend on later changes to the extractor.
+FROZEN = ("doc_id", "source", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
+          "assoc_actor_1", "actor2", "assoc_actor_2", "country", "admin1", "admin2", "location", "latitude",
+          "longitude", "geo_precision", "where_prec", "date_prec", "place_id", "fatalities", "status")
+STRATA = {"rule-match": 70, "near-miss": 45, "other-type": 20}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared/data/corpus/dev.jsonl"))
+    parser.add_argument("--gazetteer", default=str(ROOT.parent / "shared/data/gazetteer/gazetteer_sy_iq.tsv.gz"))
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+
+    extractor = Extractor(get_gazetteer(Path(args.gazetteer)))
+    events, titles = [], {}
+    with open(args.corpus, encoding="utf-8") as handle:
+        for article in read_jsonl_articles(handle):
+            if isinstance(article, ArticleRejected):
+                continue
+            titles[article.id] = article.title
+            events += [e for e in extractor.run(article).events if e.status == "event" and e.event_date
+                       and e.latitude is not None]
+    strata: dict[str, list[tuple]] = {name: [] for name in STRATA}
+    for a, b in itertools.combinations(events, 2):
+        if a.doc_id == b.doc_id or a.country != b.country:
+            continue
+        days = abs((a.event_date - b.event_date).days)
+        imprecise = max(a.time_precision or 1, b.time_precision or 1) > 1
+        if days > (16 if imprecise else 3):
+            continue
+        km = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+        if a.admin1 != b.admin1 and km > 25:
+            continue
+        if same_incident(a, b).same:
+            strata["rule-match"].append((a, b, km))
+        elif a.event_type == b.event_type:
+            strata["near-miss"].append((a, b, km))
+        elif days == 0 and km <= 10:
+            strata["other-type"].append((a, b, km))
+    rng = random.Random(args.seed)
+    out_pairs, lines = [], []
+    for name, size in STRATA.items():
+        pool = strata[name]
+        print(f"{name}: {len(pool)} blocked pairs, sampling {min(size, len(pool))}", file=sys.stderr)
+        for a, b, km in rng.sample(pool, min(size, len(pool))):
+            pair_id = f"p{len(out_pairs) + 1:03d}"
+            out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
+                              "a": {k: _plain(getattr(a, k)) for k in FROZEN},
+                              "b": {k: _plain(getattr(b, k)) for k in FROZEN}})
+            lines.append(f"=== {pair_id} [{name}] {km:.1f} km")
+            for tag, e in (("A", a), ("B", b)):
+                lines.append(f"{tag} {e.doc_id} | {e.source} | {e.event_date} tp{e.time_precision} | {e.sub_event_type}"
+                             f" | {e.location} ({e.admin2}/{e.admin1}) gp{e.geo_precision} | {e.actor1} / {e.actor2}"
+                             f" | fat {e.fatalities}")
+                lines.append(f"  T: {titles.get(e.doc_id, '')}")
+                lines.append(f"  S: {e.source_sentence[:400]}")
+    (HERE / "to_label.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(HERE / "pairs_unlabelled.jsonl", "w", encoding="utf-8") as handle:
+        for pair in out_pairs:
+            handle.write(json.dumps(pair, ensure_ascii=False) + "\n")
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The merge rule (rasd.store.dedupe): pure decisions and merges, and its measured accuracy on the
+labelled development pairs (tests/dedupe/pairs.jsonl; how they were built and labelled is in
+tests/dedupe/build_pairs.py and docs/ACCURACY.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rasd.store.dedupe import haversine_km, merge_events, same_incident
+from tests.dedupe.evaluate import load_pairs, score
+from tests.store_factories import DAY, make_event
+
+NEAR = dict(geo_precision=2, where_prec=2)
+
+
+def test_dedupe_haversine_known_distance() -> None:
+    # Damascus to Aleppo is about 310 km.
+    assert haversine_km(33.5138, 36.2765, 36.2021, 37.1343) == pytest.approx(309, abs=3)
+
+
+def test_dedupe_same_report_twice_is_one_incident() -> None:
+    assert same_incident(make_event(), make_event()).same
+
+
+@pytest.mark.parametrize(("days", "precision", "same"), [
+    (1, 1, True), (2, 1, False), (4, 2, True), (5, 2, False), (16, 3, True), (17, 3, False),
+])
+def test_dedupe_date_window_widens_with_imprecise_dates(days: int, precision: int, same: bool) -> None:
+    later = make_event(event_date=DAY + dt.timedelta(days=days), time_precision=precision)
+    assert same_incident(make_event(), later).same is same
+
+
+def test_dedupe_other_sub_event_type_is_another_event() -> None:
+    strike = make_event(event_type="Explosions/Remote violence", sub_event_type="Air/drone strike")
+    chemical = make_event(event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
+    assert same_incident(strike, chemical).reason == "type"
+
+
+def test_dedupe_places_near_town_within_10_km_but_two_named_towns_apart_are_two_events() -> None:
+    here = make_event(**NEAR)
+    assert same_incident(here, make_event(latitude=35.8137 + 0.08, admin2="Other", **NEAR)).same  # ~8.9 km
+    assert same_incident(here, make_event(latitude=35.8137 + 0.10, admin2="Other", **NEAR)).reason == "place"
+    # Both precisely placed (geo_precision 1): 5 km apart means two towns, even in one district.
+    assert same_incident(make_event(), make_event(latitude=35.8137 + 0.045)).reason == "place"
+    assert same_incident(make_event(), make_event(latitude=35.8137 + 0.01)).same  # ~1.1 km: one town
+
+
+def test_dedupe_same_admin2_or_region_level_report() -> None:
+    far = dict(latitude=36.2, longitude=37.1)
+    assert same_incident(make_event(**NEAR), make_event(**far, **NEAR)).reason == "match: admin2"
+    assert same_incident(make_event(**NEAR), make_event(**far, admin2="Other", **NEAR)).reason == "place"
+    region = make_event(**far, admin2="Other", geo_precision=3)
+    assert same_incident(make_event(**NEAR), region).reason == "match: region"
+
+
+def test_dedupe_actors_conflict_only_when_both_name_someone() -> None:
+    isis = make_event(actor1="Islamic State (ISIS)", actor2="")
+    assert same_incident(make_event(), isis).reason == "actors"  # ISIS is neither the army nor HTS
+    army_only = make_event(actor2="", inter2="")
+    assert same_incident(make_event(), army_only).reason == "match: same town"  # one side named in both
+    unnamed = make_event(actor1="Unidentified Armed Group (Syria)", actor2="Civilians (Syria)")
+    assert same_incident(unnamed, make_event()).same
+
+
+def test_dedupe_candidates_and_undated_never_merge() -> None:
+    assert same_incident(make_event(status="candidate", reason="unlocated"), make_event()).reason == "candidate"
+    assert same_incident(make_event(event_date=None), make_event()).reason == "undated"
+
+
+def test_dedupe_merge_keeps_id_appends_source_and_takes_precise_place_and_date() -> None:
+    kept = make_event(event_id_cnty="SYR7", source="SANA", geo_precision=2, where_prec=2, location="Ariha area",
+                      time_precision=2, date_prec=3, event_date=DAY + dt.timedelta(days=2), timestamp=100)
+    new = make_event(source="Enab Baladi; SANA", location="Ariha")
+    merged = merge_events(kept, new, timestamp=200)
+    assert merged.event_id_cnty == "SYR7"
+    assert merged.source == "SANA; Enab Baladi"
+    assert (merged.location, merged.geo_precision, merged.event_date, merged.time_precision) == ("Ariha", 1, DAY, 1)
+    assert merged.timestamp == 200
+
+
+def test_dedupe_merge_fatalities_conservative_with_low_best_high() -> None:
+    five = make_event(fatalities=5, fatalities_low=5, fatalities_best=6, fatalities_high=8)
+    three = make_event(fatalities=3, fatalities_low=3, fatalities_best=3, fatalities_high=3)
+    none = make_event(fatalities=0, fatalities_low=0, fatalities_best=0, fatalities_high=0)
+    merged = merge_events(five, three, 1)
+    assert (merged.fatalities, merged.fatalities_low, merged.fatalities_best, merged.fatalities_high) == (3, 3, 6, 8)
+    # "No information" (0) is not a conflicting report: it does not erase a reported toll.
+    assert merge_events(none, five, 1).fatalities == 5
+    assert merge_events(five, none, 1).fatalities == 5
+
+
+def test_dedupe_merge_named_actor_replaces_unidentified() -> None:
+    unnamed = make_event(actor1="Unidentified Armed Group (Syria)", inter1="Political militia", actor2="",
+                         inter2="", interaction="Political militia only")
+    merged = merge_events(unnamed, make_event(), 1)
+    assert (merged.actor1, merged.inter1, merged.interaction) == (
+        "Military Forces of Syria", "State forces", "State forces-Rebel group")
+
+
+def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
+    """Regression floor at the figures reported in docs/ACCURACY.md (below the issue's targets of
+    0.95/0.85: see there why). A rule change must not lower them silently."""
+    result = score(load_pairs())
+    assert result["labelled"] >= 120
+    assert result["precision"] >= 0.78
+    assert result["recall"] >= 0.52

@@ -1,0 +1,204 @@
+"""The store contract suite: the same tests on SQLite and on PostgreSQL (``db_url`` fixture).
+
+Stores are driven through the ``Store`` API with crafted events (``tests/store_factories.py``),
+so each test states exactly which reports arrive and what the living dataset must then say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from rasd.store import EventFilter, Store
+from rasd.store.models import ArticleRow, AuditRow, CandidateRow, DeletionRow, EventSourceRow
+from rasd.store.repository import KnownUrl, Rejection, content_hash, normalise_url
+from tests.store_factories import DAY, make_article, make_event, stub_extractor
+
+
+def test_store_migrations_match_models(db_url: str) -> None:
+    """The Alembic migrations build exactly the schema the models declare (nothing to autogenerate)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from rasd.store.models import Base
+
+    store = Store.open(db_url)
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    store.close()
+    assert diff == []
+
+
+def test_store_ingest_stores_articles_events_and_sources(db_url: str) -> None:
+    store = Store.open(db_url)
+    extract = stub_extractor({"a1": [make_event(), make_event(status="candidate", reason="unlocated", latitude=None,
+                                                                longitude=None, admin1="", admin2="", location="",
+                                                                geo_precision=None)]})
+    counts = store.ingest([make_article("a1")], extract)
+    assert (counts.read, counts.new, counts.coded, counts.events_new, counts.candidates) == (1, 1, 1, 1, 1)
+    events = list(store.events(EventFilter(include_candidates=True)))
+    assert sorted(e.event_id_cnty for e in events) == ["SYR1", "SYR2"]
+    assert all(re.fullmatch(r"[A-Z]{3}\d+", e.event_id_cnty) and e.timestamp for e in events)
+    # Candidates are stored (and queued for review) but are not events to export.
+    assert [e.status for e in store.events()] == ["event"]
+    with store.session() as s:
+        assert s.scalar(select(CandidateRow.reason)) == "unlocated"
+        assert s.scalar(select(ArticleRow.status)) == "coded"
+        assert len(s.scalars(select(EventSourceRow)).all()) == 2
+    store.close()
+
+
+def test_store_ingest_twice_changes_nothing(db_url: str) -> None:
+    store = Store.open(db_url)
+    extract = stub_extractor({"a1": [make_event()], "a2": [make_event(event_date=DAY + dt.timedelta(days=1))]})
+    items = [make_article("a1"), make_article("a2"), Rejection("feed.xml", "broken feed: test")]
+    store.ingest(items, extract)
+    before = store.counts()
+    again = store.ingest(items, extract)
+    assert (again.new, again.duplicate, again.rejected) == (0, 2, 1)
+    assert store.counts() == before
+    store.close()
+
+
+def test_store_duplicate_by_url_and_by_normalised_text(db_url: str) -> None:
+    store = Store.open(db_url)
+    text = "قُتل ثلاثة مدنيين في قصفٍ على أريحا"
+    store.ingest([make_article("a1", text, url="https://Example.org/news/1/?utm_source=x#top")], stub_extractor({}))
+    counts = store.ingest([
+        make_article("other-id", "text changed but same page", url="https://example.org/news/1"),
+        make_article("re-scraped", "قتل  ثلاثة مدنيين في قصف على اريحا\n"),  # no diacritics, other spaces, alef form
+    ], stub_extractor({}))
+    assert (counts.new, counts.duplicate) == (0, 2)
+    assert content_hash(text) == content_hash("قتل ثلاثة مدنيين في قصف على اريحا")
+    assert normalise_url("HTTPS://EXAMPLE.org/a/?utm_medium=x&b=1#c") == "https://example.org/a?b=1"
+    store.close()
+
+
+def test_store_id_clash_with_other_content_is_rejected(db_url: str) -> None:
+    store = Store.open(db_url)
+    store.ingest([make_article("a1", "نص أول عن قصف")], stub_extractor({}))
+    counts = store.ingest([make_article("a1", "نص آخر تماما عن اشتباك")], stub_extractor({}))
+    assert counts.rejected == 1
+    assert "already stored with different content" in store.rejected()[0].reason
+    store.close()
+
+
+def test_store_merges_reports_of_one_incident(db_url: str) -> None:
+    store = Store.open(db_url)
+    first = make_event(fatalities=5, fatalities_low=5, fatalities_best=5, fatalities_high=5, geo_precision=2,
+                       where_prec=2, location="Ariha area")
+    second = make_event(event_date=DAY + dt.timedelta(days=1), fatalities=3, fatalities_low=3, fatalities_best=3,
+                        fatalities_high=4, source="SANA")
+    extract = stub_extractor({"a1": [first], "a2": [second]})
+    store.ingest([make_article("a1"), make_article("a2", source="SANA")], extract)
+    events = list(store.events())
+    assert len(events) == 1
+    merged = events[0]
+    assert merged.event_id_cnty == "SYR1"
+    assert merged.source == "Enab Baladi; SANA"
+    assert (merged.location, merged.geo_precision) == ("Ariha", 1)  # the more precise place
+    assert merged.event_date == DAY  # equal time precision: the stored date stays
+    assert (merged.fatalities, merged.fatalities_low, merged.fatalities_best, merged.fatalities_high) == (3, 3, 5, 5)
+    with store.session() as s:
+        assert s.scalars(select(EventSourceRow.article_id).order_by(EventSourceRow.id)).all() == ["a1", "a2"]
+        assert [a.action for a in s.scalars(select(AuditRow).order_by(AuditRow.id))] == ["insert", "merge"]
+    store.close()
+
+
+def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion(db_url: str) -> None:
+    store = Store.open(db_url)
+    # "Near" a town (geo_precision 2): the 10 km radius applies. West and east are ~10.8 km apart.
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
+    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
+    extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle]})
+    store.ingest([make_article("a1"), make_article("a2")], extract)
+    assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR2"]
+    counts = store.ingest([make_article("a3")], extract)
+    assert counts.stored_merged == 1
+    assert [e.event_id_cnty for e in store.events()] == ["SYR1"]
+    (deletion,) = store.deletions()
+    assert (deletion.event_id_cnty, deletion.merged_into) == ("SYR2", "SYR1")
+    assert deletion.reason == "duplicate: merged into SYR1"
+    # A withdrawn id is never handed out again.
+    store.ingest([make_article("a4")], stub_extractor({"a4": [make_event(event_type="Protests",
+                                                                           sub_event_type="Peaceful protest")]}))
+    assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR3"]
+    store.close()
+
+
+def test_store_never_merges_two_events_of_one_article(db_url: str) -> None:
+    store = Store.open(db_url)
+    store.ingest([make_article("a1")], stub_extractor({"a1": [make_event(), make_event(location="Ariha 2")]}))
+    assert len(list(store.events())) == 2
+    store.close()
+
+
+def test_store_filters(db_url: str) -> None:
+    store = Store.open(db_url)
+    iraq = make_event(iso=368, country="Iraq", admin1="Nineveh", admin2="Mosul", location="Mosul", latitude=36.34,
+                      longitude=43.13, actor1="Islamic State (ISIS)", inter1="Rebel group", actor2="")
+    protest = make_event(event_type="Protests", sub_event_type="Peaceful protest", event_date=dt.date(2021, 5, 1))
+    store.ingest([make_article("a1"), make_article("a2"), make_article("a3")],
+                 stub_extractor({"a1": [make_event()], "a2": [iraq], "a3": [protest]}))
+    ids = lambda **kw: sorted(e.event_id_cnty for e in store.events(EventFilter(**kw)))  # noqa: E731
+    assert ids(country="iraq") == ["IRQ1"]
+    assert ids(admin1="Idleb") == ["SYR1", "SYR2"]
+    assert ids(event_type="Protests") == ["SYR2"]
+    assert ids(sub_event_type="Armed clash") == ["IRQ1", "SYR1"]
+    assert ids(actor="isis") == ["IRQ1"]
+    assert ids(date_from=dt.date(2021, 4, 1)) == ["SYR2"]
+    assert ids(date_to=dt.date(2021, 4, 1)) == ["IRQ1", "SYR1"]
+    newest = max(e.timestamp or 0 for e in store.events())
+    assert ids(since=newest + 1) == []
+    store.close()
+
+
+def test_store_known_url_items_count_as_duplicates(db_url: str) -> None:
+    store = Store.open(db_url)
+    store.ingest([make_article("a1", url="https://example.org/x")], stub_extractor({}))
+    assert store.url_known("https://example.org/x/")
+    counts = store.ingest([KnownUrl("feed#item1", "https://example.org/x")], stub_extractor({}))
+    assert (counts.read, counts.duplicate, counts.new) == (1, 1, 0)
+    store.close()
+
+
+def test_store_extractor_error_is_recorded_and_the_run_goes_on(db_url: str) -> None:
+    store = Store.open(db_url)
+
+    def flaky(article):  # type: ignore[no-untyped-def]
+        if article.id == "bad":
+            raise RuntimeError("boom")
+        return [make_event()]
+
+    counts = store.ingest([make_article("bad"), make_article("good")], flaky)
+    assert (counts.new, counts.coded, counts.rejected, counts.events_new) == (2, 1, 1, 1)
+    assert "extractor error: RuntimeError: boom" in store.rejected()[0].reason
+    with store.session() as s:
+        assert s.get(ArticleRow, "bad").status == "failed"
+    store.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from("ابتثجحخدذرزسشصضطظعغفقكلمنهوي ءآأؤإئةىًٌٍَُِّْ0123456789،.\n"),
+                    min_size=1, max_size=300))
+def test_store_round_trips_arabic_text(tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('rt') / 'rasd.db'}")
+    store.ingest([make_article("a1", text)], stub_extractor({}))
+    with store.session() as s:
+        assert s.get(ArticleRow, "a1").text == text
+    store.close()
+
+
+def test_store_deletions_since(db_url: str) -> None:
+    store = Store.open(db_url)
+    assert store.deletions() == []
+    with store.session() as s, s.begin():
+        s.add(DeletionRow(event_id_cnty="SYR9", deleted_at=100, reason="analyst: not an event"))
+        s.add(DeletionRow(event_id_cnty="SYR8", deleted_at=200, reason="duplicate: merged into SYR1", merged_into="SYR1"))
+    assert [d.event_id_cnty for d in store.deletions(since=150)] == ["SYR8"]
+    store.close()
