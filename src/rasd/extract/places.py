@@ -203,11 +203,14 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if in_list and previous is not None and not head:
             head, locative, origin = previous.head, True, previous.origin
         if match.key in gazetteer.needs_head and not head:
-            candidates = tuple(p for p in candidates if p.kind != "feature")  # a bare feature name
+            # a bare feature or city-district name: only the places that go by it alone remain
+            candidates = tuple(p for p in candidates if p.kind != "feature" and not p.id.startswith("nb-"))
             if not candidates:
                 continue
         if head in ("feature", "region") and any(p.kind == "feature" for p in candidates) and match.key in gazetteer.needs_head:
             candidates = tuple(p for p in candidates if p.kind == "feature")
+        if head in ("neighbourhood", "area") and any(p.id.startswith("nb-") for p in candidates):
+            candidates = tuple(p for p in candidates if p.id.startswith("nb-"))  # "حي جوبر": the city district
         if head == "region" and not any(p.kind == "feature" for p in candidates):
             continue  # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp
         free = any(p.kind in _FREE_KINDS or p.population >= _FREE_POPULATION for p in candidates)
