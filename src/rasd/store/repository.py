@@ -38,6 +38,9 @@ ISO3_BY_COUNTRY = {"Syria": "SYR", "Iraq": "IRQ", "Turkey": "TUR", "Lebanon": "L
                    "Israel": "ISR", "Palestine": "PSE", "Saudi Arabia": "SAU", "Yemen": "YEM", "Libya": "LBY",
                    "Egypt": "EGY"}
 _EVENT_FIELDS = (*ACLED_COLUMNS, *RASD_COLUMNS)
+_DECISION_COLUMNS = tuple(getattr(EventRow, name) for name in (
+    "event_id_cnty", "status", "event_type", "sub_event_type", "event_date", "time_precision", "country", "admin1",
+    "admin2", "latitude", "longitude", "geo_precision", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,18 +343,20 @@ class Store:
         if event.event_date is None:
             return []
         window = dt.timedelta(days=MAX_WINDOW_DAYS)
-        rows = s.scalars(select(EventRow).where(
+        # Only the columns the decision reads: a window can hold hundreds of rows, and whole rows
+        # (evidence JSON, sentences) cost far more to load than the decision itself.
+        candidates = s.execute(select(*_DECISION_COLUMNS).where(
             EventRow.status == "event", EventRow.event_type == event.event_type,
             EventRow.sub_event_type == event.sub_event_type, EventRow.country == event.country,
             EventRow.event_date >= event.event_date - window, EventRow.event_date <= event.event_date + window,
         )).all()
         # Oldest first by the id's sequence number (the per-country counter is the creation
         # order): a stable order, so a resumed run merges exactly as an uninterrupted one.
-        rows = sorted((r for r in rows if same_incident(r, event).same), key=lambda r: _sequence_number(r.event_id_cnty))
-        if not rows:
+        ids = sorted((c.event_id_cnty for c in candidates if same_incident(c, event).same), key=_sequence_number)
+        if not ids:
             return []
         own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
-        return [r for r in rows if r.event_id_cnty not in own]
+        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None]
 
     def _next_id(self, s: Session, iso3: str) -> str:
         row = s.get(CountrySequenceRow, iso3, with_for_update=True)
