@@ -143,6 +143,19 @@ def build_query(*, event_date: str | None = None, event_date_from: str | None = 
         since=_since(timestamp, "timestamp"), status=status)
 
 
+def _json_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    return columns
+
+
+def _shape(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """A stored row in the JSON form of ``Event.to_json_dict`` (evidence spans, explain as objects)."""
+    if "evidence" in row and row["evidence"] is None:
+        row["evidence"] = {}
+    if "explain" in row and row["explain"] is None:
+        row["explain"] = {}
+    return row
+
+
 def _event_json(event: Event, fields: tuple[str, ...]) -> dict[str, Any]:
     data = event.to_json_dict()
     return {f: data[f] for f in fields}
@@ -274,6 +287,11 @@ def create_app(store: Store, *, token: str | None = None, gazetteer: str | None 
                         country=country, iso=iso, admin1=admin1, admin2=admin2, event_type=event_type,
                         sub_event_type=sub_event_type, actor=actor, interaction=interaction, fatalities=fatalities,
                         bbox=bbox, timestamp=timestamp, status=status)
+        if fmt == "json":
+            rows, more = queries.query_event_dicts(store, q, _json_columns(columns), limit=limit,
+                                                   offset=(page - 1) * limit)
+            return JSONResponse({"status": 200, "success": True, "count": len(rows), "page": page, "limit": limit,
+                                 "has_more": more, "data": [_shape(r, columns) for r in rows]})
         events, more = queries.query_events(store, q, limit=limit, offset=(page - 1) * limit)
         if fmt == "csv":
             out = io.StringIO()

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from rasd.schema import Event
+from rasd.schema import SUB_EVENT_TO_TYPE, Event
 from rasd.store.models import ArticleRow, AuditRow, CandidateRow, DeletionRow, EventRow, EventSourceRow
 from rasd.store.repository import Store, event_from_row
 
@@ -84,13 +84,45 @@ def _filtered(query: Select[Any], q: EventQuery) -> Select[Any]:
     return query.where(and_(*conditions)) if conditions else query
 
 
+def _order(q: EventQuery) -> tuple[Any, ...]:
+    """Newest event first; an incremental sync (``since``) gets the changes in the order they
+    were made (timestamp, then id), which pages stably while new writes arrive at the end."""
+    if q.since is not None:
+        return (EventRow.timestamp, EventRow.event_id_cnty)
+    return (EventRow.event_date.desc(), EventRow.event_id_cnty.desc())
+
+
 def query_events(store: Store, q: EventQuery, *, limit: int, offset: int = 0) -> tuple[list[Event], bool]:
     """One page of events (newest first) and whether more follow."""
-    query = _filtered(select(EventRow), q).order_by(EventRow.event_date.desc(), EventRow.event_id_cnty.desc())
+    query = _filtered(select(EventRow), q).order_by(*_order(q))
     query = query.limit(limit + 1).offset(offset)
     with store.session() as s:
         rows = list(s.scalars(query))
     return [event_from_row(r) for r in rows[:limit]], len(rows) > limit
+
+
+def query_event_dicts(store: Store, q: EventQuery, columns: tuple[str, ...], *, limit: int,
+                      offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
+    """Like ``query_events`` but only the chosen columns, as JSON-ready dicts (dates as ISO
+    strings): no model per row, which is most of the cost of a page of 500."""
+    selected = [getattr(EventRow, c) for c in columns]
+    query = _filtered(select(*selected), q).order_by(*_order(q))
+    query = query.limit(limit + 1).offset(offset)
+    with store.session() as s:
+        rows = s.execute(query).all()
+    out = []
+    for row in rows[:limit]:
+        item = dict(zip(columns, row))
+        for key, value in item.items():
+            if isinstance(value, dt.date):
+                item[key] = value.isoformat()
+            elif value is None and key in _TEXT_DEFAULTS:
+                item[key] = ""
+        out.append(item)
+    return out, len(rows) > limit
+
+
+_TEXT_DEFAULTS = {c.name for c in EventRow.__table__.columns if c.type.python_type is str}
 
 
 def count_events(store: Store, q: EventQuery) -> int:
@@ -195,9 +227,6 @@ def event_stats(store: Store, q: EventQuery, *, top: int = 20) -> dict[str, Any]
     the average of the four weeks before it (as ACLED's dashboard shows)."""
     out: dict[str, Any] = {}
     with store.session() as s:
-        total, fatalities = s.execute(_filtered(
-            select(func.count(), func.coalesce(func.sum(EventRow.fatalities), 0)).select_from(EventRow), q)).one()
-        out["total"] = {"events": int(total), "fatalities": int(fatalities)}
         # Grouped by day in SQL (portable; at most a few thousand rows), weeks summed here.
         weeks: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
         days = []
@@ -218,8 +247,16 @@ def event_stats(store: Store, q: EventQuery, *, top: int = 20) -> dict[str, Any]
                 query = query.limit(limit)
             return [{"name": name or "", "events": int(n), "fatalities": int(f)} for name, n, f in s.execute(query)]
 
-        out["by_event_type"] = grouped(EventRow.event_type)
-        out["by_sub_event_type"] = grouped(EventRow.sub_event_type)
+        subs = grouped(EventRow.sub_event_type)
+        out["by_sub_event_type"] = subs
+        out["total"] = {"events": sum(x["events"] for x in subs), "fatalities": sum(x["fatalities"] for x in subs)}
+        types: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for x in subs:
+            bucket = types[SUB_EVENT_TO_TYPE.get(x["name"], x["name"])]
+            bucket[0] += x["events"]
+            bucket[1] += x["fatalities"]
+        out["by_event_type"] = [{"name": k, "events": v[0], "fatalities": v[1]}
+                                for k, v in sorted(types.items(), key=lambda kv: (-kv[1][0], kv[0]))]
         out["by_admin1"] = grouped(EventRow.admin1)
         actors: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for column in (EventRow.actor1, EventRow.actor2):
