@@ -7,6 +7,7 @@
     rasd watch FEEDS.txt --every 15m                 poll feeds, ingest what is new
     rasd export --format csv|geojson|jsonl|xlsx|parquet   events from the store
     rasd db upgrade | info                           migrate the store; rows per table
+    rasd serve [--db DB] [--host H] [--port P]       the analysts' API and map page
 
 Exit codes: 0 success (even with no events), 2 usage errors (bad option, missing file, bad date).
 """
@@ -519,6 +520,27 @@ def db_info(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> Non
     store = _open_store(db)
     typer.echo(json.dumps(store.counts(), indent=2))
     store.close()
+
+
+@app.command()
+def serve(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+    gazetteer: Optional[Path] = typer.Option(None, "--gazetteer", help="Gazetteer for placing candidates; default RASD_GAZETTEER or the fallback."),
+) -> None:
+    """The analysts' API and page: http://HOST:PORT/ (map), /docs (API). Review writes need RASD_TOKEN."""
+    import uvicorn
+
+    from rasd.serve.api import create_app
+
+    store = _open_store(db)
+    app_ = create_app(store, gazetteer=str(gazetteer) if gazetteer else None)
+    typer.echo(f"rasd: serving {store.backend} database on http://{host}:{port}/ (API docs at /docs)", err=True)
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+    finally:
+        store.close()
 
 
 def main() -> None:  # pragma: no cover

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Event
@@ -26,8 +26,9 @@ _INT_COLUMNS = {"year", "time_precision", "iso", "geo_precision", "fatalities", 
 _FLOAT_COLUMNS = {"latitude", "longitude"}
 
 
-def write_csv(events: Iterable[Event], out: IO[str]) -> int:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+def write_csv(events: Iterable[Event], out: IO[str], columns: Sequence[str] = COLUMNS) -> int:
+    """``columns``: a subset of ``COLUMNS`` (the API's ``fields=``), in the order given."""
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     n = 0
     for n, event in enumerate(events, start=1):
@@ -42,12 +43,13 @@ def write_jsonl(events: Iterable[Event], out: IO[str]) -> int:
     return n
 
 
-def write_geojson(events: Iterable[Event], out: IO[str]) -> int:
-    """Streamed, so a large export never sits in memory."""
+def write_geojson(events: Iterable[Event], out: IO[str], columns: Sequence[str] = COLUMNS) -> int:
+    """Streamed, so a large export never sits in memory; ``columns`` choose the properties."""
     out.write('{"type": "FeatureCollection", "features": [\n')
     n = 0
     for event in events:
-        properties = event.to_flat_row()
+        row = event.to_flat_row()
+        properties = {c: row[c] for c in columns}
         geometry: dict[str, Any] | None = None
         if event.latitude is not None and event.longitude is not None:
             geometry = {"type": "Point", "coordinates": [round(event.longitude, 4), round(event.latitude, 4)]}

@@ -101,6 +101,11 @@ class EventRow(Base):
         Index("ix_events_type_date", "event_type", "event_date"),
         Index("ix_events_timestamp", "timestamp"),
         Index("ix_events_country_date", "country", "event_date"),
+        # The analysts' API (migration 0002): newest-first pages under its usual filters.
+        Index("ix_events_date", "event_date", "event_id_cnty"),
+        Index("ix_events_admin1_date", "admin1", "event_date"),
+        Index("ix_events_sub_date", "sub_event_type", "event_date"),
+        Index("ix_events_iso_date", "iso", "event_date"),
     )
 
 

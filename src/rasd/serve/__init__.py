@@ -1,0 +1,1 @@
+"""``rasd serve``: the analysts' API and page (``rasd.serve.api.create_app``)."""
