@@ -12,7 +12,7 @@ GAZETTEER := $(RASD_SHARED)/data/gazetteer/gazetteer_sy_iq.tsv.gz
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,dask]'
 	touch $@
 
 install: $(VENV)/.installed
