@@ -127,3 +127,48 @@ def test_worker_builds_its_extractor_once_per_process(monkeypatch: pytest.Monkey
     assert first[1] == ExtractionFailure("RuntimeError", "boom")
     extract_partition(ExtractorSpec(None), [make_article("c").article])
     assert builds == [spec, ExtractorSpec(None)]  # another gazetteer: another Extractor
+
+
+def test_a_task_that_kills_its_worker_costs_only_the_article_that_did_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dask gives up on a task whose worker died (KilledWorker): the partition is retried one
+    article per task, and only the article that kills workers becomes a failure."""
+    pytest.importorskip("distributed")
+    from rasd import dask_engine
+    from rasd.dask_engine import DaskEngine, ExtractorSpec
+
+    class KilledWorker(Exception):
+        pass
+
+    class FakeFuture:
+        def __init__(self, articles: list[Article]) -> None:
+            self.articles = articles
+
+        def result(self) -> list[Outcome]:
+            if any(a.id == "killer" for a in self.articles):
+                raise KilledWorker("attempted to run task on 4 different workers; all died")
+            return [[make_event(doc_id=a.id)] for a in self.articles]
+
+        def release(self) -> None:
+            pass
+
+    class FakeClient:
+        def __init__(self) -> None:
+            self.tasks: list[list[str]] = []
+
+        def submit(self, fn, spec, articles, pure):  # type: ignore[no-untyped-def]
+            assert fn is dask_engine.extract_partition and pure is False
+            self.tasks.append([a.id for a in articles])
+            return FakeFuture(articles)
+
+        def scheduler_info(self) -> dict:
+            return {"workers": {"w1": {"nthreads": 1}, "w2": {"nthreads": 1}}}
+
+    client = FakeClient()
+    engine = DaskEngine(client, ExtractorSpec(None), batch_size=6, partition_size=3)  # type: ignore[arg-type]
+    assert engine.read_ahead == 3  # 2 threads x (1 running + 2 queued) x 3 articles / 6 per batch
+    ids = ["a", "b", "c", "d", "killer", "f"]
+    outcomes = engine.submit([make_article(i).article for i in ids]).result()
+    assert client.tasks == [["a", "b", "c"], ["d", "killer", "f"], ["d"], ["killer"], ["f"]]
+    assert [o[0].doc_id if isinstance(o, list) else o for o in outcomes] == [
+        "a", "b", "c", "d", ExtractionFailure("KilledWorker", "attempted to run task on 4 different workers; all died"),
+        "f"]
