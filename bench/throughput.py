@@ -181,8 +181,11 @@ def main() -> None:
                 run["load_average_before_after"] = [load_before, load_average()]
                 results["runs"][f"{config}:{stage}"] = run
                 print(f"{config:6} {stage:7} {run['articles_per_s']:7.1f} articles/s  "
-                      f"{run['articles_per_cpu_s']:7.1f} per CPU-s  load {load_before} -> {load_average()}",
-                      file=sys.stderr, flush=True)
+                      f"{run['articles_per_cpu_s']:7.1f} per CPU-s  load {load_before} -> {load_average()}\n"
+                      f"       {json.dumps(run)}", file=sys.stderr, flush=True)
+                if args.json:  # after every run: a long benchmark stopped half-way keeps what it measured
+                    Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
     for stage in args.stages.split(","):
         one, two = results["runs"].get(f"dask1:{stage}"), results["runs"].get(f"dask2:{stage}")
         if one and two:
