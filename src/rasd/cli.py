@@ -17,13 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 
 from rasd.ingest import ArticleRejected, read_jsonl_articles
 from rasd.schema import Article, Event
+
+if TYPE_CHECKING:
+    from rasd.dask_engine import DaskEngine
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="rasd (رصد): Arabic conflict news to ACLED-model events.")
 gazetteer_app = typer.Typer(no_args_is_help=True, help="Inspect the gazetteer rasd geocodes with.")
@@ -356,20 +360,37 @@ def ingest(
     gazetteer: Optional[Path] = typer.Option(None, "--gazetteer", help="Gazetteer TSV(.gz); default RASD_GAZETTEER or the built-in fallback."),
     max_chars: int = typer.Option(200_000, "--max-chars", help="Reject articles longer than this."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when stderr is a terminal)."),
+    engine: str = typer.Option("local", "--engine", help="Where extraction runs: local (this process) or dask (Dask workers; this process still writes)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster on 127.0.0.1)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="--engine dask without --scheduler: worker processes of the LocalCluster (default 2)."),
+    partition_size: Optional[int] = typer.Option(None, "--partition-size", min=1, help="--engine dask: articles per Dask task, at most --batch-size (default 25)."),
 ) -> None:
     """Read articles, code them, and store their events, merged with the reports already stored.
 
     Idempotent: an article already stored (same id, URL or normalised text) changes nothing.
+    With --engine dask the database is the same as without it: only extraction moves.
     """
     from rasd.store.sources import ReadOptions, read_inputs
 
+    if engine not in ("local", "dask"):
+        _fail(f"--engine must be local or dask, not {engine!r}")
+    if engine == "local" and (scheduler or partition_size or workers):
+        _fail("--scheduler, --workers and --partition-size need --engine dask")
+    if scheduler and workers:
+        _fail("--workers starts a LocalCluster: not with --scheduler (start `dask worker`s on the cluster instead)")
     fallback_date = _parse_date(published, "--published")
     store = _open_store(db)
-    extractor = _extractor(gazetteer)
-    options = ReadOptions(published=fallback_date, max_chars=max_chars, url_known=store.url_known)
-    items = read_inputs(targets, options)
     show = sys.stderr.isatty() if progress is None else progress
-    try:
+    with ExitStack() as stack:
+        stack.callback(store.close)
+        if engine == "dask":
+            extract = stack.enter_context(_dask_engine(gazetteer, scheduler, workers or 2, batch_size,
+                                                       partition_size or 25))
+        else:
+            extractor = _extractor(gazetteer)
+            extract = lambda a: extractor.run(a).events  # noqa: E731
+        options = ReadOptions(published=fallback_date, max_chars=max_chars, url_known=store.url_known)
+        items = read_inputs(targets, options)
         if show:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -377,14 +398,34 @@ def ingest(
             with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           TextColumn("{task.fields[status]}"), console=Console(stderr=True)) as bar:
                 task = bar.add_task("ingest", total=_count_work(targets), status="")
-                counts = store.ingest(items, lambda a: extractor.run(a).events, batch_size=batch_size,
+                counts = store.ingest(items, extract, batch_size=batch_size,
                                       on_item=lambda _item: bar.advance(task),
                                       on_batch=lambda c: bar.update(task, status=f"+{c.new} new"))
         else:
-            counts = store.ingest(items, lambda a: extractor.run(a).events, batch_size=batch_size)
-    finally:
-        store.close()
+            counts = store.ingest(items, extract, batch_size=batch_size)
     typer.echo(f"rasd: ingest: {counts.summary()}", err=True)
+
+
+@contextmanager
+def _dask_engine(gazetteer: Optional[Path], scheduler: Optional[str], workers: int, batch_size: int,
+                 partition_size: int) -> Iterator[DaskEngine]:
+    try:
+        from rasd.dask_engine import ExtractorSpec, dask_engine
+    except ImportError as exc:
+        _fail(f"--engine dask needs dask[distributed] (pip install 'rasd[dask]'): {exc}")
+    spec = ExtractorSpec.resolve(gazetteer)
+    if spec.gazetteer and not Path(spec.gazetteer).exists():
+        _fail(f"gazetteer not found: {spec.gazetteer}")
+    with ExitStack() as stack:
+        try:
+            engine = stack.enter_context(dask_engine(spec, scheduler=scheduler, workers=workers,
+                                                     batch_size=batch_size, partition_size=partition_size))
+        except Exception as exc:  # scheduler unreachable, no workers, a worker that cannot load rasd
+            _fail(f"cannot start the Dask engine: {type(exc).__name__}: {exc}")
+        loaded = sorted({(report["gazetteer"], report["places"]) for report in engine.worker_reports.values()})
+        typer.echo(f"rasd: dask: {len(engine.worker_reports)} workers ready; gazetteer "
+                   + "; ".join(f"{source} ({places} places)" for source, places in loaded), err=True)
+        yield engine
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -20,6 +21,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
+from rasd.extraction import (
+    ExtractFn, ExtractionEngine, ExtractionFailure, InProcessEngine, Outcome, PendingOutcomes,
+)
 from rasd.normalize import normalize
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import db as dbmod
@@ -70,6 +74,28 @@ class KnownUrl:
 
 
 Item = Incoming | Rejection | KnownUrl
+
+
+@dataclass(frozen=True, slots=True)
+class _SubmittedBatch:
+    """A batch whose new articles are with the extraction engine, waiting to be written."""
+
+    batch: list[Item]
+    new: list[Incoming]
+    pending: PendingOutcomes
+
+
+def _batches(items: Iterable[Item], size: int, on_item: Callable[[Item], None] | None) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if on_item:
+            on_item(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -181,32 +207,45 @@ class Store:
         with self.session() as s:
             return s.scalar(select(ArticleRow.id).where(ArticleRow.url == key)) is not None
 
-    def ingest(self, items: Iterable[Item], extract: Callable[[Article], list[Event]], *,
+    def ingest(self, items: Iterable[Item], extract: ExtractFn | ExtractionEngine, *,
                batch_size: int = DEFAULT_BATCH_SIZE, on_item: Callable[[Item], None] | None = None,
                on_batch: Callable[[IngestCounts], None] | None = None) -> IngestCounts:
-        """Store every item, ``batch_size`` per transaction; returns the counts of the whole run."""
+        """Store every item, ``batch_size`` per transaction; returns the counts of the whole run.
+
+        ``extract`` is a function of one article (run here, batch by batch) or an
+        ``ExtractionEngine`` (e.g. Dask workers). Either way batches are written in input order by
+        this one process, so ids and merges do not depend on where extraction ran.
+        """
+        engine = extract if isinstance(extract, ExtractionEngine) else InProcessEngine(extract)
         total = IngestCounts()
-        batch: list[Item] = []
-        for item in items:
-            batch.append(item)
-            if on_item:
-                on_item(item)
-            if len(batch) >= batch_size:
-                total.add(self._ingest_batch(batch, extract, on_batch))
-                batch = []
-        if batch:
-            total.add(self._ingest_batch(batch, extract, on_batch))
+        in_flight: deque[_SubmittedBatch] = deque()
+        for batch in _batches(items, batch_size, on_item):
+            in_flight.append(self._submit(batch, engine))
+            while len(in_flight) > engine.read_ahead:
+                total.add(self._write_batch(in_flight.popleft(), on_batch))
+        while in_flight:
+            total.add(self._write_batch(in_flight.popleft(), on_batch))
         return total
 
-    def _ingest_batch(self, batch: list[Item], extract: Callable[[Article], list[Event]],
-                      on_batch: Callable[[IngestCounts], None] | None) -> IngestCounts:
+    def _submit(self, batch: list[Item], engine: ExtractionEngine) -> _SubmittedBatch:
+        """Send the batch's articles that are not stored yet to the engine; stored ones are not
+        extracted at all. With read-ahead, an article that an earlier batch of this run stores is
+        extracted needlessly, but the check inside the write transaction still calls it a
+        duplicate, so the database is the same."""
+        with self.session() as s:
+            new = [item for item in batch if isinstance(item, Incoming) and self._stored_match(s, item) is None]
+        return _SubmittedBatch(batch, new, engine.submit([item.article for item in new]))
+
+    def _write_batch(self, submitted: _SubmittedBatch, on_batch: Callable[[IngestCounts], None] | None
+                     ) -> IngestCounts:
         counts = IngestCounts()
+        # Waiting for the extraction (the slow part) happens before the write transaction, so the
+        # database is locked only while rows are written.
+        outcomes = submitted.pending.result()
+        extracted = {id(item): outcome for item, outcome in zip(submitted.new, outcomes, strict=True)}
         now = int(time.time())
-        # Extraction (the slow part) runs before the write transaction, so the database is locked
-        # only while rows are written; articles stored already are not extracted at all.
-        extracted = self._extract_new(batch, extract)
         with self.session() as s, s.begin():
-            for item in batch:
+            for item in submitted.batch:
                 counts.read += 1
                 if isinstance(item, Rejection):
                     counts.rejected += 1
@@ -226,20 +265,6 @@ class Store:
             s.add(RejectedRow(key=key, origin=item.origin, line=item.line, article_id=item.article_id,
                               reason=item.reason, first_seen=now))
 
-    def _extract_new(self, batch: list[Item], extract: Callable[[Article], list[Event]]
-                     ) -> dict[int, list[Event] | Exception]:
-        """Events (or the extractor's exception) per new article of the batch, keyed by ``id(item)``."""
-        out: dict[int, list[Event] | Exception] = {}
-        with self.session() as s:
-            for item in batch:
-                if not isinstance(item, Incoming) or self._stored_match(s, item) is not None:
-                    continue
-                try:
-                    out[id(item)] = extract(item.article)
-                except Exception as exc:  # an extractor bug must not stop the run nor lose the article
-                    out[id(item)] = exc
-        return out
-
     @staticmethod
     def _stored_match(s: Session, item: Incoming):  # type: ignore[no-untyped-def]
         """The stored article with the same id, normalised URL or content hash, if any."""
@@ -249,7 +274,7 @@ class Store:
             clauses.append(ArticleRow.url == url)
         return s.execute(select(ArticleRow.id, ArticleRow.content_hash).where(or_(*clauses))).first()
 
-    def _ingest_article(self, s: Session, item: Incoming, extraction: list[Event] | Exception | None, now: int,
+    def _ingest_article(self, s: Session, item: Incoming, extraction: Outcome | None, now: int,
                         counts: IngestCounts) -> None:
         article = item.article
         digest = content_hash(article.text)
@@ -267,9 +292,10 @@ class Store:
             else:
                 counts.duplicate += 1
             return
-        if isinstance(extraction, Exception) or extraction is None:
-            reason = (f"extractor error: {type(extraction).__name__}: {extraction}" if extraction is not None
-                      else "extractor error: article was not extracted")
+        if isinstance(extraction, ExtractionFailure) or extraction is None:
+            # None: stored when its batch was submitted, gone by the time it was written (another
+            # process deleted it); never extracted, so recorded rather than silently dropped.
+            reason = extraction.reason if extraction is not None else "extractor error: article was not extracted"
             events, status = [], "failed"
             self._record_rejection(s, Rejection(item.origin, reason, article_id=article.id), now)
             counts.rejected += 1
