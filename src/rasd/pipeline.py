@@ -148,7 +148,7 @@ class Extractor:
         m, focus_country, focus_admin1 = self.mentions(nt, article.published)
         out = []
         for mention in m.places:
-            resolved = resolve(mention, self.gazetteer, dict(focus_admin1), focus_country)
+            resolved = resolve(mention, self.gazetteer, dict(focus_admin1), focus_country, _context(m))
             start, end = nt.span_to_original(mention.head_start, mention.end)
             out.append((Span(start=start, end=end, text=article.text[start:end]), resolved))
         return out
@@ -354,7 +354,7 @@ class Extractor:
         if located:
             split = self._event_places(located, m.norm, (ss, se))
             if len(split) >= 2 and draft.sub_event_type not in _AREA_EVENTS:
-                return [resolve(p, self.gazetteer, focus, focus_country) for p in split]
+                return [resolve(p, self.gazetteer, focus, focus_country, _context(m)) for p in split]
             village = _UNRESOLVED_VILLAGE.search(m.norm, ss, se)
             # a village the gazetteer lacks, or knows only by part of its name (السعدة of السعدة الغربية)
             unresolved_village = village is not None and not any(
@@ -365,7 +365,7 @@ class Extractor:
                 # "قرية X جنوبي Y" with X not in the gazetteer: the event is near Y.
                 near = [p for p in located if p.near]
                 ordered = near + [p for p in ordered if p not in near]
-            chosen = resolve(ordered[0], self.gazetteer, focus, focus_country)
+            chosen = resolve(ordered[0], self.gazetteer, focus, focus_country, _context(m))
             if unresolved_village and chosen.geo_precision == 1:
                 chosen = replace(chosen, geo_precision=2, where_prec=2, confidence=chosen.confidence * 0.8,
                                  rule="places.unknown_village_near")
@@ -452,6 +452,12 @@ class Extractor:
         drafts, focus_country = self.drafts(nt, article.published)
         events = [coding.code_event(d, nt, article.id, article.source, focus_country, _COUNTRY_NAMES) for d in drafts]
         return ArticleResult(article, events)
+
+
+def _context(m: ArticleMentions) -> tuple:  # type: ignore[type-arg]
+    """The article's unambiguous towns and villages (one candidate), to place namesakes near."""
+    return tuple(p.candidates[0] for p in m.places
+                 if len(p.candidates) == 1 and p.candidates[0].kind in ("locality", "neighbourhood", "feature"))
 
 
 @lru_cache(maxsize=1)

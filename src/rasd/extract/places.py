@@ -338,13 +338,47 @@ def _pick_candidate(mention: PlaceMention, focus_admin1: dict[str, int], focus_c
 
     ranked = sorted(mention.candidates, key=score, reverse=True)
     best = ranked[0]
-    confidence = 0.9 if len(ranked) == 1 else (0.75 if score(ranked[0])[:4] != score(ranked[1])[:4] else 0.5)
-    return best, confidence
+    confidence = 0.9 if len(ranked) == 1 else (0.75 if score(ranked[0])[:5] != score(ranked[1])[:5] else 0.5)
+    return best, confidence, [p for p in ranked if score(p)[:5] == score(best)[:5]]
 
 
-def resolve(mention: PlaceMention, gazetteer: Gazetteer, focus_admin1: dict[str, int], focus_country: str | None) -> ResolvedPlace:
-    place, confidence = _pick_candidate(mention, focus_admin1, focus_country)
+_TIE_KM = 5.0
+
+
+def _km(a: Place, b: Place) -> float:
+    import math
+
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def resolve(mention: PlaceMention, gazetteer: Gazetteer, focus_admin1: dict[str, int], focus_country: str | None,
+            context: tuple[Place, ...] = ()) -> ResolvedPlace:
+    """The placement of a mention. ``context`` holds the article's unambiguous places: among
+    namesakes, the one near them wins ("قريتي الفوعة وكفريا": the Kafraya beside al-Fu'ah)."""
+    place, confidence, tied = _pick_candidate(mention, focus_admin1, focus_country)
     rule = f"places.{place.kind}"
+    if len(tied) > 1 and context:
+        nearest = {p.id: min(_km(p, c) for c in context) for p in tied}
+        ordered = sorted(tied, key=lambda p: nearest[p.id])
+        if nearest[ordered[0].id] <= 25 and nearest[ordered[1].id] > 2 * nearest[ordered[0].id]:
+            place, tied, confidence = ordered[0], [ordered[0]], 0.7
+            rule = f"places.{place.kind}:nearest_to_article_places"
+    apart = [p for p in tied if p.kind in ("locality", "neighbourhood") and _km(p, place) > _TIE_KM]
+    if place.kind in ("locality", "neighbourhood") and apart:
+        # Too close to call: namesake villages that nothing in the article tells apart. Keep the
+        # event, but only at the admin level they share (ACLED precision 2 in a shared district,
+        # 3 in a shared governorate, coded to its capital), never a guessed village.
+        if all(p.admin1 == place.admin1 and p.admin2 and p.admin2 == place.admin2 for p in apart):
+            return ResolvedPlace(place, place.admin2 or place.name, 2, 3, 0.5, "places.homonyms_same_district", mention)
+        if all(p.admin1 == place.admin1 for p in apart):
+            governorate = gazetteer.governorate(place.admin1)
+            if governorate is not None:
+                capital = next((p for p in gazetteer.lookup(_capital_ar(governorate))
+                                if p.kind == "locality" and p.admin1 == governorate.admin1), governorate)
+                return ResolvedPlace(capital, governorate.capital or governorate.name, 3, 4, 0.5,
+                                     "places.homonyms_same_governorate", mention)
     if place.kind == "governorate":
         capital_name = place.capital or place.name
         capital = next((p for p in gazetteer.lookup(_capital_ar(place)) if p.kind == "locality" and p.admin1 == place.admin1), None)
