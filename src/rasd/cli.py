@@ -464,17 +464,15 @@ def watch(
 
 def _parse_since(value: Optional[str]) -> Optional[int]:
     """Unix seconds, or an ISO date/time (UTC when no zone is given)."""
+    from rasd.store.queries import parse_since
+
     if value is None:
         return None
-    if value.isdigit():
-        return int(value)
     try:
-        moment = dt.datetime.fromisoformat(value)
+        return parse_since(value)
     except ValueError:
         _fail(f"--since must be Unix seconds or an ISO date/time, not {value!r}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return int(moment.timestamp())
+    return None
 
 
 @app.command()

@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rasd.schema import ACLED_COLUMNS, EVENT_TYPES, SUB_EVENT_TO_TYPE, Event
 from rasd.store import Store
 from rasd.store import queries, review
+from rasd.store.queries import parse_since
 from rasd.store.export import COLUMNS, write_csv, write_geojson
 
 MAX_LIMIT = 5000
@@ -69,15 +70,10 @@ def _date(value: str | None, name: str) -> dt.date | None:
 def _since(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if value.isdigit():
-        return int(value)
     try:
-        moment = dt.datetime.fromisoformat(value)
+        return parse_since(value)
     except ValueError:
         raise ApiError(422, f"{name} must be Unix seconds or an ISO date/time, not {value!r}", name) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return int(moment.timestamp())
 
 
 def _bbox(value: str | None) -> tuple[float, float, float, float] | None:

@@ -285,3 +285,14 @@ def _latest_week(weeks: dict[dt.date, list[int]]) -> dict[str, Any] | None:
     return {"week": latest.isoformat(), "events": events, "fatalities": fatalities,
             "avg_4_weeks_events": avg_events, "avg_4_weeks_fatalities": avg_fatalities,
             "events_change_pct": change(events, avg_events), "fatalities_change_pct": change(fatalities, avg_fatalities)}
+
+
+def parse_since(value: str) -> int:
+    """A sync point as Unix seconds: digits, or an ISO date/time (UTC when no zone is given).
+    Raises ValueError for anything else."""
+    if value.isdigit():
+        return int(value)
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return int(moment.timestamp())
