@@ -188,7 +188,7 @@ def main() -> int:
     report: dict[str, Any] = {
         "date": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
         "platform": platform.platform(), "cpu": platform.processor() or platform.machine(), "pinning": pinning,
-        "gazetteer": args.gazetteer, "corpus": str(CORPUS), "repeat": args.repeat, "limit": args.limit,
+        "gazetteer": args.gazetteer, "corpus": "$RASD_SHARED/data/corpus/dev.jsonl", "repeat": args.repeat, "limit": args.limit,
     }
     memory: dict[str, float] = {"start": rss_mb()}
 
