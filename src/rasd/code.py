@@ -9,7 +9,7 @@ below country level, or no resolvable date, is a candidate with its reason, neve
 
 from __future__ import annotations
 
-from rasd.extract.actors import ActorEntry, ActorMention
+from rasd.extract.actors import ActorEntry
 from rasd.extract.events import Draft
 from rasd.normalize import NormText
 from rasd.schema import INTER_NAMES, Event, Span
@@ -201,9 +201,3 @@ def code_event(draft: Draft, norm: NormText, doc_id: str, source: str, focus_cou
     )
     event.notes = build_note(event)
     return event
-
-
-def actor_label(mention: ActorMention | None) -> str:
-    if mention is None:
-        return ""
-    return f"{mention.via}:{mention.actor.id} ({mention.surface})"

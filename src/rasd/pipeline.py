@@ -318,14 +318,10 @@ class Extractor:
             if draft.sub_event_type == "Peaceful protest" or (draft.actor2 is not None and draft.actor2.actor.role):
                 draft.actor2 = None  # the other side of a protest is a force, never the crowd itself
         elif event_type == "Riots":
-            if draft.actor1 is None or draft.actor1.actor.role not in ("rioter", "protester"):
-                draft.actor1 = None
-            draft.actor1 = None
+            draft.actor1 = None  # the crowd is coded by its country, "Rioters (Iraq)"
             draft.default_actor1 = "Rioters ({country})"
         elif event_type == "Violence against civilians":
             if draft.actor2 is None or draft.actor2.actor.role != "civilian":
-                if draft.actor2 is not None:
-                    draft.assoc1 = [a for a in draft.assoc1]
                 draft.actor2 = None
                 draft.default_actor2 = "Civilians ({country})"
             if draft.actor1 is not None and draft.actor1.actor.role == "civilian":

@@ -12,7 +12,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention
 from rasd.extract.dates import DateMention
@@ -183,26 +184,20 @@ def _is_purpose(word: str, norm: str, window_start: int, trigger_start: int) -> 
     if not word.startswith("ل") or word.startswith(("لقي", "لقو")):
         return False
     stem = "ال" + word[2:] if word.startswith("لل") else word[1:]
-    if len(stem) < 3 or stem not in _TRIGGER_WORDS():
+    if len(stem) < 3 or stem not in _trigger_words():
         return False
     return not _SUBJECTED.search(norm, window_start, trigger_start)
 
 
-_TRIGGER_WORDS_CACHE: set[str] = set()
+@lru_cache(maxsize=1)
+def _trigger_words() -> frozenset[str]:
+    """The first word of every trigger pattern (normalised), to recognise ل + a trigger noun."""
+    from rasd.extract.lexicons import load_triggers
+    from rasd.normalize import normalize as _normalize
 
-
-def _TRIGGER_WORDS() -> set[str]:  # noqa: N802 - a lazily built constant
-    if not _TRIGGER_WORDS_CACHE:
-        from rasd.extract.lexicons import load_triggers
-        from rasd.normalize import normalize as _normalize
-
-        for entry in load_triggers()[0]:
-            if entry.sub_event_type == "none":
-                continue
-            for pattern in entry.patterns:
-                first = _normalize(pattern.rstrip("*")).split()[0]
-                _TRIGGER_WORDS_CACHE.add(first)
-    return _TRIGGER_WORDS_CACHE
+    return frozenset(_normalize(pattern.rstrip("*")).split()[0]
+                     for entry in load_triggers()[0] if entry.sub_event_type != "none"
+                     for pattern in entry.patterns)
 
 
 def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
@@ -414,7 +409,3 @@ def _absorb(into: Draft, other: Draft) -> None:
     if other.fatalities:
         into.fatalities.extend(f for f in other.fatalities if f not in into.fatalities)
         into.explain.setdefault("fatalities", other.explain.get("fatalities", ""))
-
-
-def with_type(draft: Draft, sub_event_type: str) -> Draft:
-    return replace(draft, sub_event_type=sub_event_type)
