@@ -63,6 +63,14 @@ def database_size(store: Store, db: str) -> int:
         return int(connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
 
 
+def emit(result: dict[str, object], path: str) -> None:
+    """Print the result as JSON, and write it to ``path`` if one is given."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if path:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
@@ -100,10 +108,7 @@ def main() -> None:
         "duplicate_pass_new": again.new, "tables": store.counts(),
     }
     store.close()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    emit(result, args.json)
 
 
 if __name__ == "__main__":

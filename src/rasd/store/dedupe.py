@@ -79,10 +79,15 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def window_days(precision_a: int | None, precision_b: int | None) -> int:
+    """The date tolerance for two reports of these time precisions: that of the less precise one."""
+    precision = max(precision_a or 1, precision_b or 1)
+    return DATE_WINDOW_DAYS.get(precision, MAX_WINDOW_DAYS)
+
+
 def date_window_days(a: EventLike, b: EventLike) -> int:
     """The tolerance for two reports: that of the less precise one."""
-    precision = max(a.time_precision or 1, b.time_precision or 1)
-    return DATE_WINDOW_DAYS.get(precision, MAX_WINDOW_DAYS)
+    return window_days(a.time_precision, b.time_precision)
 
 
 def named_actors(event: EventLike) -> frozenset[str]:

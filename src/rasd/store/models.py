@@ -106,6 +106,9 @@ class EventRow(Base):
         Index("ix_events_admin1_date", "admin1", "event_date"),
         Index("ix_events_sub_date", "sub_event_type", "event_date"),
         Index("ix_events_iso_date", "iso", "event_date"),
+        # The writer's deduplication window (migration 0004): status and time precision are in
+        # the index so that rows the window does not want are skipped without reading them.
+        Index("ix_events_dedupe", "sub_event_type", "country", "status", "event_date", "time_precision"),
     )
 
 

@@ -14,37 +14,23 @@ import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, fields
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from rasd.extraction import (
-    ExtractFn, ExtractionEngine, ExtractionFailure, InProcessEngine, Outcome, PendingOutcomes,
-)
+from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, PendingOutcomes
 from rasd.normalize import normalize
-from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
+from rasd.schema import Article, Event
 from rasd.store import db as dbmod
-from rasd.store.dedupe import MAX_WINDOW_DAYS, merge_events, same_incident
-from rasd.store.models import (
-    ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow,
-    RejectedRow,
-)
+from rasd.store.models import ArticleRow, DeletionRow, EventRow, FeedStateRow, RejectedRow
+# _row_values and event_from_row are imported from here by the review and query modules.
+from rasd.store.writer import ArticleKeys, BatchWrite, KnownArticles, _row_values, event_from_row  # noqa: F401
 
 DEFAULT_BATCH_SIZE = 50
-# ISO 3166 alpha-3 by numeric code, for event ids; rasd codes Syria and Iraq, and their
-# neighbours appear in cross-border reports. Unknown countries get "XXX", still unique.
-ISO3_BY_NUMERIC = {760: "SYR", 368: "IRQ", 792: "TUR", 422: "LBN", 400: "JOR", 364: "IRN", 376: "ISR",
-                   275: "PSE", 682: "SAU", 887: "YEM", 434: "LBY", 818: "EGY"}
-ISO3_BY_COUNTRY = {"Syria": "SYR", "Iraq": "IRQ", "Turkey": "TUR", "Lebanon": "LBN", "Jordan": "JOR", "Iran": "IRN",
-                   "Israel": "ISR", "Palestine": "PSE", "Saudi Arabia": "SAU", "Yemen": "YEM", "Libya": "LBY",
-                   "Egypt": "EGY"}
-_EVENT_FIELDS = (*ACLED_COLUMNS, *RASD_COLUMNS)
-_DECISION_COLUMNS = tuple(getattr(EventRow, name) for name in (
-    "event_id_cnty", "status", "event_type", "sub_event_type", "event_date", "time_precision", "country", "admin1",
-    "admin2", "latitude", "longitude", "geo_precision", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2"))
+_WRITE_LOCK_KEY = 0x72617364  # "rasd": the PostgreSQL advisory lock of a batch's write transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +67,7 @@ class _SubmittedBatch:
     """A batch whose new articles are with the extraction engine, waiting to be written."""
 
     batch: list[Item]
+    keys: dict[int, ArticleKeys]  # by id() of each Incoming of the batch
     new: list[Incoming]
     pending: PendingOutcomes
 
@@ -151,32 +138,8 @@ def normalise_url(url: str) -> str | None:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
 
 
-def iso3_of(event: Event) -> str:
-    if event.iso in ISO3_BY_NUMERIC:
-        return ISO3_BY_NUMERIC[event.iso]
-    return ISO3_BY_COUNTRY.get(event.country, "XXX")
-
-
-def _sequence_number(event_id: str) -> int:
-    digits = event_id[3:]
-    return int(digits) if digits.isdigit() else 0
-
-
-def event_from_row(row: EventRow) -> Event:
-    return Event.model_validate({name: getattr(row, name) for name in _EVENT_FIELDS})
-
-
-def _row_values(event: Event) -> dict[str, Any]:
-    data = event.model_dump(mode="python")
-    data["evidence"] = {k: v.model_dump() for k, v in event.evidence.items()}
-    return {name: data[name] for name in _EVENT_FIELDS}
-
-
-def _reported(event: Event) -> dict[str, Any]:
-    data = event.to_json_dict()
-    data.pop("event_id_cnty", None)
-    data.pop("timestamp", None)
-    return data
+def article_keys(article: Article) -> ArticleKeys:
+    return ArticleKeys(article.id, normalise_url(article.url), content_hash(article.text))
 
 
 class Store:
@@ -232,9 +195,11 @@ class Store:
         extracted at all. With read-ahead, an article that an earlier batch of this run stores is
         extracted needlessly, but the check inside the write transaction still calls it a
         duplicate, so the database is the same."""
-        with self.session() as s:
-            new = [item for item in batch if isinstance(item, Incoming) and self._stored_match(s, item) is None]
-        return _SubmittedBatch(batch, new, engine.submit([item.article for item in new]))
+        keys = {id(item): article_keys(item.article) for item in batch if isinstance(item, Incoming)}
+        with self.engine.connect() as conn:
+            known = KnownArticles.load(conn, list(keys.values()))
+        new = [item for item in batch if isinstance(item, Incoming) and known.match(keys[id(item)]) is None]
+        return _SubmittedBatch(batch, keys, new, engine.submit([item.article for item in new]))
 
     def _write_batch(self, submitted: _SubmittedBatch, on_batch: Callable[[IngestCounts], None] | None
                      ) -> IngestCounts:
@@ -243,155 +208,36 @@ class Store:
         # database is locked only while rows are written.
         outcomes = submitted.pending.result()
         extracted = {id(item): outcome for item, outcome in zip(submitted.new, outcomes, strict=True)}
-        now = int(time.time())
-        with self.session() as s, s.begin():
+        events = [event for outcome in outcomes if isinstance(outcome, list) for event in outcome]
+        with self.engine.begin() as conn:
+            self._begin_write(conn)
+            write = BatchWrite(conn, int(time.time()), list(submitted.keys.values()), events)
             for item in submitted.batch:
                 counts.read += 1
                 if isinstance(item, Rejection):
                     counts.rejected += 1
-                    self._record_rejection(s, item, now)
-                    continue
-                if isinstance(item, KnownUrl):
+                    write.reject(item.origin, item.reason, line=item.line, article_id=item.article_id)
+                elif isinstance(item, KnownUrl):
                     counts.duplicate += 1
-                    continue
-                self._ingest_article(s, item, extracted.get(id(item)), now, counts)
+                else:
+                    write.article(item.article, item.origin, submitted.keys[id(item)], extracted.get(id(item)),
+                                  counts)
+            write.flush()
         if on_batch:
             on_batch(counts)
         return counts
 
-    def _record_rejection(self, s: Session, item: Rejection, now: int) -> None:
-        key = hashlib.sha256(f"{item.origin}\x1f{item.line}\x1f{item.article_id}\x1f{item.reason}".encode()).hexdigest()
-        if s.scalar(select(RejectedRow.id).where(RejectedRow.key == key)) is None:
-            s.add(RejectedRow(key=key, origin=item.origin, line=item.line, article_id=item.article_id,
-                              reason=item.reason, first_seen=now))
-
-    @staticmethod
-    def _stored_match(s: Session, item: Incoming):  # type: ignore[no-untyped-def]
-        """The stored article with the same id, normalised URL or content hash, if any."""
-        url = normalise_url(item.article.url)
-        clauses = [ArticleRow.id == item.article.id, ArticleRow.content_hash == content_hash(item.article.text)]
-        if url:
-            clauses.append(ArticleRow.url == url)
-        return s.execute(select(ArticleRow.id, ArticleRow.content_hash).where(or_(*clauses))).first()
-
-    def _ingest_article(self, s: Session, item: Incoming, extraction: Outcome | None, now: int,
-                        counts: IngestCounts) -> None:
-        article = item.article
-        digest = content_hash(article.text)
-        url = normalise_url(article.url)
-        # Checked again inside the transaction: an article of this batch (or of a concurrent run)
-        # may have been stored since the extraction.
-        existing = self._stored_match(s, item)
-        if existing is not None:
-            if existing.id == article.id and existing.content_hash != digest and (not url or s.scalar(
-                    select(ArticleRow.id).where(ArticleRow.url == url)) is None):
-                # Same id, other text, other URL: not a re-read but a clash; keep the stored one.
-                counts.rejected += 1
-                self._record_rejection(s, Rejection(item.origin, f"article id {article.id!r} already stored "
-                                                    "with different content", article_id=article.id), now)
-            else:
-                counts.duplicate += 1
-            return
-        if isinstance(extraction, ExtractionFailure) or extraction is None:
-            # None: stored when its batch was submitted, gone by the time it was written (another
-            # process deleted it); never extracted, so recorded rather than silently dropped.
-            reason = extraction.reason if extraction is not None else "extractor error: article was not extracted"
-            events, status = [], "failed"
-            self._record_rejection(s, Rejection(item.origin, reason, article_id=article.id), now)
-            counts.rejected += 1
-        else:
-            events, status = extraction, "coded" if extraction else "no_events"
-            counts.coded += 1
-        counts.new += 1
-        s.add(ArticleRow(id=article.id, source=article.source, url=url, published=article.published,
-                         title=article.title, text=article.text, content_hash=digest, status=status,
-                         origin=item.origin, events_found=len(events), ingested_at=now))
-        s.flush()
-        for index, event in enumerate(events):
-            self._store_event(s, event, article.id, index, now, counts)
-
-    def _store_event(self, s: Session, event: Event, article_id: str, index: int, now: int,
-                     counts: IngestCounts) -> None:
-        source_row = EventSourceRow(article_id=article_id, event_index=index, reported=_reported(event), added_at=now)
-        matches = self._matches(s, event, article_id) if event.status == "event" else []
-        if not matches:
-            event_id = self._next_id(s, iso3_of(event))
-            values = _row_values(event)
-            values.update(event_id_cnty=event_id, timestamp=now)
-            s.add(EventRow(**values, created_at=now, report_count=1))
-            s.flush()  # the tables have no ORM relationships: the event row must exist first
-            if event.status == "candidate":
-                counts.candidates += 1
-                s.add(CandidateRow(event_id_cnty=event_id, reason=event.reason or "review", created_at=now))
-            else:
-                counts.events_new += 1
-            source_row.event_id_cnty = event_id
-            s.add(source_row)
-            s.add(AuditRow(at=now, action="insert", event_id_cnty=event_id, article_id=article_id,
-                           detail={"status": event.status}))
-            s.flush()
-            return
-        counts.events_merged += 1
-        kept_row, *others = matches
-        merged = merge_events(event_from_row(kept_row), event, now)
-        kept_row.report_count += 1
-        for other in others:
-            # The new report bridges two stored events: they were one incident all along. The
-            # younger id is withdrawn (a deletion clients can sync) and its reports move over.
-            merged = merge_events(merged, event_from_row(other), now)
-            kept_row.report_count += other.report_count
-            s.execute(EventSourceRow.__table__.update()
-                      .where(EventSourceRow.event_id_cnty == other.event_id_cnty)
-                      .values(event_id_cnty=kept_row.event_id_cnty))
-            s.flush()
-            s.delete(other)
-            s.add(DeletionRow(event_id_cnty=other.event_id_cnty, deleted_at=now,
-                              reason=f"duplicate: merged into {kept_row.event_id_cnty}",
-                              merged_into=kept_row.event_id_cnty))
-            s.add(AuditRow(at=now, action="delete", event_id_cnty=other.event_id_cnty, article_id=article_id,
-                           detail={"merged_into": kept_row.event_id_cnty}))
-            counts.stored_merged += 1
-        before = {name: getattr(kept_row, name) for name in _EVENT_FIELDS}
-        for name, value in _row_values(merged).items():
-            if name != "event_id_cnty":
-                setattr(kept_row, name, value)
-        source_row.event_id_cnty = kept_row.event_id_cnty
-        s.add(source_row)
-        changed = sorted(n for n in _EVENT_FIELDS if n not in ("timestamp", "evidence", "explain")
-                         and before[n] != getattr(kept_row, n))
-        s.add(AuditRow(at=now, action="merge", event_id_cnty=kept_row.event_id_cnty, article_id=article_id,
-                       detail={"changed": changed, "event_index": index}))
-        s.flush()
-
-    def _matches(self, s: Session, event: Event, article_id: str) -> list[EventRow]:
-        """Stored events that are the same incident, oldest first; never two of one article (the
-        extractor split them on purpose)."""
-        if event.event_date is None:
-            return []
-        window = dt.timedelta(days=MAX_WINDOW_DAYS)
-        # Only the columns the decision reads: a window can hold hundreds of rows, and whole rows
-        # (evidence JSON, sentences) cost far more to load than the decision itself.
-        candidates = s.execute(select(*_DECISION_COLUMNS).where(
-            EventRow.status == "event", EventRow.event_type == event.event_type,
-            EventRow.sub_event_type == event.sub_event_type, EventRow.country == event.country,
-            EventRow.event_date >= event.event_date - window, EventRow.event_date <= event.event_date + window,
-        )).all()
-        # Oldest first by the id's sequence number (the per-country counter is the creation
-        # order): a stable order, so a resumed run merges exactly as an uninterrupted one.
-        ids = sorted((c.event_id_cnty for c in candidates if same_incident(c, event).same), key=_sequence_number)
-        if not ids:
-            return []
-        own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
-        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None]
-
-    def _next_id(self, s: Session, iso3: str) -> str:
-        row = s.get(CountrySequenceRow, iso3, with_for_update=True)
-        if row is None:
-            row = CountrySequenceRow(iso3=iso3, last_value=0)
-            s.add(row)
-        row.last_value += 1
-        s.flush()
-        return f"{iso3}{row.last_value}"
+    def _begin_write(self, conn: Connection) -> None:
+        """Make the batch the only writer before it reads what it decides on (stored articles,
+        the dedupe window, the id counters), so that two ``rasd ingest`` runs against one
+        database take turns batch by batch instead of deciding on what the other is changing.
+        SQLite: BEGIN IMMEDIATE takes the write lock now (the default, deferred, would read first
+        and lock at the first write), waiting up to busy_timeout. PostgreSQL: a transaction-level
+        advisory lock that every rasd writer takes; readers are not blocked."""
+        if self.backend == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif self.backend == "postgresql":
+            conn.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK_KEY})
 
     # -- queries -------------------------------------------------------------------------------
     def events(self, where: EventFilter | None = None) -> Iterator[Event]:

@@ -1,0 +1,203 @@
+"""The batch writer (``rasd.store.writer``): reading the database once per batch instead of once
+per article and per event must change nothing that is stored.
+
+- On a sample of the development corpus (real extraction, full gazetteer), the database is the
+  same row for row, autoincrement ids included, whatever the batch size: one article per
+  transaction, small batches, or the whole sample in one;
+- and it equals a reference that applies the rule (``same_incident``, ``merge_events``) event
+  by event against every stored event, with no index, window or batch at all;
+- reports of one batch merge with each other, also when a report bridges two events of the batch;
+- each time precision is read within its own date window, stored or in the same batch;
+- two ingests of the same articles at the same time take turns: nothing duplicated, nothing lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from rasd.extraction import Outcome
+from rasd.schema import Article, Event
+from rasd.store import EventFilter, Store
+from rasd.store.dedupe import merge_events, same_incident
+from rasd.store.repository import Incoming, IngestCounts
+from rasd.store.writer import _sequence_number, iso3_of
+from tests.conftest import CORPUS, STORE_BACKENDS, fresh_database_url, needs_shared
+from tests.store_cli import dump
+from tests.store_factories import DAY, make_article, make_event, stub_extractor
+
+SAMPLE = 400
+TIME_COLUMNS = ("ingested_at", "timestamp", "created_at", "added_at", "first_seen", "deleted_at", "at")
+
+
+@pytest.fixture(scope="module")
+def corpus_sample(full_extractor) -> tuple[list[Incoming], dict[str, Outcome]]:  # type: ignore[no-untyped-def]
+    """The first SAMPLE corpus articles and, once, their extracted events."""
+    with CORPUS.open(encoding="utf-8") as handle:
+        records = [json.loads(line) for _, line in zip(range(SAMPLE), handle)]
+    items = [Incoming(Article.model_validate(r), origin=f"corpus:{r['id']}") for r in records]
+    return items, {item.article.id: full_extractor.run(item.article).events for item in items}
+
+
+def _replay(outcomes: dict[str, Outcome]):  # type: ignore[no-untyped-def]
+    return lambda article: outcomes[article.id]
+
+
+@needs_shared
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_store_writer_batch_size_changes_nothing(backend: str, tmp_path: Path, corpus_sample) -> None:  # type: ignore[no-untyped-def]
+    items, outcomes = corpus_sample
+    dumps, summaries = {}, set()
+    for batch_size in (1, 7, 50, SAMPLE):
+        folder = tmp_path / f"batch{batch_size}"
+        folder.mkdir()
+        url = fresh_database_url(backend, folder)
+        store = Store.open(url)
+        summaries.add(store.ingest(items, _replay(outcomes), batch_size=batch_size).summary())
+        store.close()
+        dumps[batch_size] = dump(url, ignore=TIME_COLUMNS)
+    assert len(summaries) == 1
+    for batch_size in (7, 50, SAMPLE):
+        assert dumps[batch_size] == dumps[1], f"batch size {batch_size} stored another database than batch size 1"
+    # The sample exercises what the batch writer must get right: merges, and stored events merged away.
+    assert len(dumps[1]["deletions"]) > 10 and sum(row[1] == "merge" for row in dumps[1]["audit_log"]) > 100
+
+
+def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dict[str, Event], dict[str, int],
+                                                                              list[tuple[str, str]]]:
+    """The dedupe rule applied event by event, every report compared with every stored event:
+    the stored records by id, their report counts, and the (withdrawn id, kept id) deletions."""
+    stored: dict[str, Event] = {}
+    reports: dict[str, int] = {}
+    report_of: dict[tuple[str, int], str] = {}  # (article id, event index) -> the event it is a report of
+    counters: dict[str, int] = {}
+    deletions: list[tuple[str, str]] = []
+    for item in items:
+        article_id = item.article.id
+        for index, event in enumerate(outcomes[article_id]):  # type: ignore[arg-type]
+            own = {report_of[(article_id, i)] for i in range(index)}
+            matches = sorted((event_id for event_id, record in stored.items()
+                              if event_id not in own and same_incident(record, event).same), key=_sequence_number)
+            if not matches:
+                iso3 = iso3_of(event)
+                counters[iso3] = counters.get(iso3, 0) + 1
+                event_id = f"{iso3}{counters[iso3]}"
+                stored[event_id], reports[event_id] = event.model_copy(update={"event_id_cnty": event_id}), 1
+                report_of[(article_id, index)] = event_id
+                continue
+            kept, *others = matches
+            merged, reports[kept] = merge_events(stored[kept], event, 0), reports[kept] + 1
+            for other in others:
+                merged, reports[kept] = merge_events(merged, stored.pop(other), 0), reports[kept] + reports.pop(other)
+                report_of = {key: kept if value == other else value for key, value in report_of.items()}
+                deletions.append((other, kept))
+            stored[kept] = merged
+            report_of[(article_id, index)] = kept
+    return stored, reports, deletions
+
+
+@needs_shared
+def test_store_writer_equals_the_rule_applied_event_by_event(tmp_path: Path, corpus_sample) -> None:  # type: ignore[no-untyped-def]
+    items, outcomes = corpus_sample
+    store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
+    store.ingest(items, _replay(outcomes), batch_size=50)
+    expected, reports, deletions = _reference(items, outcomes)
+    got = {event.event_id_cnty: event for event in store.events(EventFilter(include_candidates=True))}
+    assert sorted(got) == sorted(expected)
+    ignore = {"timestamp"}
+    for event_id, event in got.items():
+        assert event.model_dump(exclude=ignore) == expected[event_id].model_dump(exclude=ignore), event_id
+    with store.engine.connect() as connection:
+        from sqlalchemy import text
+
+        counts = dict(connection.execute(text("SELECT event_id_cnty, report_count FROM events")).all())
+        withdrawn = connection.execute(text("SELECT event_id_cnty, merged_into FROM deletions ORDER BY id")).all()
+    store.close()
+    assert counts == reports
+    assert [tuple(row) for row in withdrawn] == deletions and deletions
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str, tmp_path: Path) -> None:
+    # "Near" a town: the 10 km radius applies; west and east are ~10.8 km apart, middle bridges them.
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
+    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
+    again = make_event(event_date=DAY + dt.timedelta(days=1), latitude=35.80, longitude=36.56, admin2="C",
+                       location="Middle", geo_precision=2, source="SANA")
+    extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle], "a4": [again]})
+    articles = [make_article(f"a{i}") for i in range(1, 5)]
+    dumps = []
+    for batch_size in (1, 4):
+        folder = tmp_path / f"batch{batch_size}"
+        folder.mkdir()
+        url = fresh_database_url(backend, folder)
+        store = Store.open(url)
+        counts = store.ingest(articles, extract, batch_size=batch_size)
+        assert (counts.events_new, counts.events_merged, counts.stored_merged) == (2, 2, 1)
+        assert [e.event_id_cnty for e in store.events()] == ["SYR1"]
+        assert [(d.event_id_cnty, d.merged_into) for d in store.deletions()] == [("SYR2", "SYR1")]
+        store.close()
+        dumps.append(dump(url, ignore=TIME_COLUMNS))
+    assert dumps[0] == dumps[1]
+    # Every report now points at the surviving event, including the one of the event merged away.
+    assert {row[1] for row in dumps[1]["event_sources"]} == {"SYR1"}
+    assert [row[0] for row in dumps[1]["events"]] == ["SYR1"] and dumps[1]["events"][0][-1] == "4"
+
+
+@pytest.mark.parametrize(("stored_precision", "days", "merged"), [
+    (None, 1, True), (1, 1, True), (1, 2, False), (2, 4, True), (2, 5, False), (3, 16, True), (3, 17, False),
+])
+@pytest.mark.parametrize("one_batch", [False, True])
+def test_store_writer_reads_each_time_precision_within_its_window(tmp_path: Path, stored_precision: int | None,
+                                                                   days: int, merged: bool, one_batch: bool) -> None:
+    first = make_event(time_precision=stored_precision, event_date=DAY + dt.timedelta(days=days))
+    second = make_event(time_precision=1)
+    store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
+    extract = stub_extractor({"a1": [first], "a2": [second]})
+    articles = [make_article("a1"), make_article("a2")]
+    if one_batch:
+        counts = store.ingest(articles, extract)
+    else:
+        counts = IngestCounts()
+        for article in articles:
+            counts.add(store.ingest([article], extract))
+    store.close()
+    assert counts.events_merged == (1 if merged else 0)
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_store_writer_concurrent_ingests_take_turns(backend: str, tmp_path: Path) -> None:
+    """Two runs of the same articles at once: each batch is written by one of them, so every
+    article is stored once and every report once (the other run finds them all duplicates)."""
+    url = fresh_database_url(backend, tmp_path)
+    Store.open(url).close()  # migrated once, before the two runs start
+    articles = [make_article(f"a{i}") for i in range(40)]
+    # Ten incidents (dates 3 days apart), each reported by four articles.
+    events = {f"a{i}": [make_event(event_date=DAY + dt.timedelta(days=3 * (i // 4)))] for i in range(40)}
+    results: list[IngestCounts | BaseException] = []
+
+    def run() -> None:
+        store = Store.open(url, migrate=False)
+        try:
+            results.append(store.ingest(articles, stub_extractor(events), batch_size=3))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            results.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(isinstance(r, IngestCounts) for r in results), results
+    assert sum(r.new for r in results) == 40 and sum(r.duplicate for r in results) == 40  # type: ignore[union-attr]
+    store = Store.open(url, migrate=False)
+    tables = store.counts()
+    store.close()
+    assert (tables["articles"], tables["event_sources"], tables["events"]) == (40, 40, 10)
