@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from rasd.normalize import is_arabic
 from rasd.schema import Article
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: text decoded with surrogateescape
 
 DEFAULT_MAX_CHARS = 200_000
 
@@ -50,7 +53,7 @@ def article_from_record(record: object, *, line: int = 0, max_chars: int = DEFAU
         return ArticleRejected(line, "text is not a string", article_id)
     if not text.strip():
         return ArticleRejected(line, "empty text", article_id)
-    if any("\ud800" <= c <= "\udfff" for c in text):
+    if _SURROGATE.search(text):
         return ArticleRejected(line, "invalid Unicode in text (a lone surrogate escape)", article_id)
     if len(text) > max_chars:
         return ArticleRejected(line, f"text over the size limit ({len(text)} > {max_chars} characters)", article_id)

@@ -113,6 +113,29 @@ def normalize(text: str) -> str:
     return normalize_with_map(text).text
 
 
+class _Translation(dict[int, str]):
+    """A ``str.translate`` table with each character's normalised form, filled on first sight
+    from ``_normalise_char`` (so it follows the same rules); white space inside a multi-character
+    form is already a plain space, as ``normalize_with_map`` makes it."""
+
+    def __missing__(self, code: int) -> str:
+        norm = _normalise_char(chr(code))
+        if len(norm) > 1:
+            norm = "".join(" " if c.isspace() else c for c in norm)
+        self[code] = norm
+        return norm
+
+
+_TRANSLATION = _Translation()
+_SPACE_RUN = re.compile(" {2,}")
+
+
+def normalize_text(text: str) -> str:
+    """``normalize(text)`` without the offset map, several times faster: for the store's content
+    hash of every article, where no span is mapped back (tests/test_normalize.py: equal outputs)."""
+    return _SPACE_RUN.sub(" ", text.translate(_TRANSLATION)).strip(" ")
+
+
 # Clitics that attach to the front of a word: conjunctions, prepositions, the article.
 _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "لل", "وب", "ول", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 _ARTICLE = "ال"
@@ -135,8 +158,10 @@ def strip_clitics(word: str) -> str:
 
 def is_arabic(text: str, minimum_share: float = 0.3) -> bool:
     """True when at least ``minimum_share`` of the letters are Arabic."""
-    letters = [c for c in text if c.isalpha()]
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return False
-    arabic = sum(1 for c in letters if ARABIC_LETTER.match(c))
-    return arabic / len(letters) >= minimum_share
+    # Every character of ARABIC_LETTER's range is a letter (str.isalpha), so the range's
+    # characters are the Arabic letters: counted by the regex engine, not a Python loop.
+    arabic = len(ARABIC_LETTER.findall(text))
+    return arabic / letters >= minimum_share

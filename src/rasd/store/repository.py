@@ -22,7 +22,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, PendingOutcomes
-from rasd.normalize import normalize
+from rasd.normalize import normalize_text
 from rasd.schema import Article, Event
 from rasd.store import db as dbmod
 from rasd.store.models import ArticleRow, DeletionRow, EventRow, FeedStateRow, RejectedRow
@@ -123,7 +123,7 @@ class EventFilter:
 def content_hash(text: str) -> str:
     """Hash of the normalised text: the same article re-scraped with other spacing, diacritics or
     alef forms is still a duplicate."""
-    return hashlib.sha256(normalize(text).strip().encode("utf-8")).hexdigest()
+    return hashlib.sha256(normalize_text(text).strip().encode("utf-8")).hexdigest()
 
 
 def normalise_url(url: str) -> str | None:

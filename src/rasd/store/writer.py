@@ -55,6 +55,9 @@ _DECISION_COLUMNS = tuple(getattr(EventRow, name) for name in (
     "event_id_cnty", "status", "event_type", "sub_event_type", "event_date", "time_precision", "country", "admin1",
     "admin2", "latitude", "longitude", "geo_precision", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2"))
 _EVENT_BY_ID = select(EventRow.__table__).where(EventRow.event_id_cnty == bindparam("event_id"))
+_UPDATE_EVENT = update(EventRow.__table__).where(EventRow.__table__.c.event_id_cnty == bindparam("b_event_id"))
+_UPDATABLE_FIELDS = tuple(name for name in _EVENT_FIELDS if name != "event_id_cnty")
+_SCALAR_FIELDS = tuple(name for name in _UPDATABLE_FIELDS if name not in ("evidence", "explain"))
 _NOT_AUDITED = ("timestamp", "evidence", "explain")  # a merge always changes them; the audit lists the rest
 # Rows of one statement: far below SQLite's limits on bound variables and expression depth.
 _CHUNK = 200
@@ -452,16 +455,19 @@ class BatchWrite:
         self._insert(RejectedRow, [row for row in rows if row["key"] not in stored])
 
     def _update_stored_events(self) -> None:
-        """Stored events this batch merged into: only the columns that changed, as an ORM flush does."""
-        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        """Stored events this batch merged into. Each is rewritten whole but for its JSON columns,
+        unless those changed too (a merge keeps them): two statements compiled once, where
+        updating only the changed columns would compile one per combination."""
+        rows: dict[tuple[str, ...], list[dict[str, Any]]] = {_SCALAR_FIELDS: [], _UPDATABLE_FIELDS: []}
         for event_id, state in self.events.items():
             if state.stored is None or state.deleted:
                 continue
-            changed = {name: value for name, value in state.values.items() if state.stored[name] != value}
-            if state.report_count != state.stored_report_count:
-                changed["report_count"] = state.report_count
-            if changed:
-                by_columns[tuple(changed)].append({**changed, "b_event_id": event_id})
-        table = EventRow.__table__
-        for rows in by_columns.values():
-            self.conn.execute(update(table).where(table.c.event_id_cnty == bindparam("b_event_id")), rows)
+            changed = [name for name in _UPDATABLE_FIELDS if state.stored[name] != state.values[name]]
+            if not changed and state.report_count == state.stored_report_count:
+                continue
+            columns = _UPDATABLE_FIELDS if set(changed) - set(_SCALAR_FIELDS) else _SCALAR_FIELDS
+            rows[columns].append({**{name: state.values[name] for name in columns},
+                                  "report_count": state.report_count, "b_event_id": event_id})
+        for batch in rows.values():
+            if batch:
+                self.conn.execute(_UPDATE_EVENT, batch)
