@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ DEFAULT_PARTITION_SIZE = 25
 # Partitions queued per worker thread beyond the one it runs: enough that a worker never waits
 # for the writer, few enough that memory stays bounded by a handful of batches.
 QUEUED_PER_THREAD = 2
+READ_AHEAD_REFRESH_S = 1.0  # how often the writer re-counts the cluster's worker threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +121,21 @@ class DaskEngine:
         self.batch_size = batch_size
         self.worker_reports: dict[str, dict[str, Any]] = {}
         self.partition_size = min(partition_size, batch_size)  # a task never spans two transactions
+        self._read_ahead: int | None = None
+        self._read_ahead_at = 0.0
 
     @property
     def read_ahead(self) -> int:
         """Batches the writer keeps submitted: enough partitions for every worker thread, counted
-        again each batch (from the client's cached scheduler view) as workers join or leave."""
-        workers = self.client.scheduler_info().get("workers", {})
-        threads = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
-        in_flight = threads * (1 + QUEUED_PER_THREAD) * self.partition_size
-        return max(1, math.ceil(in_flight / self.batch_size))
+        again at most every READ_AHEAD_REFRESH_S as workers join or leave. (``scheduler_info``
+        is a round trip to the scheduler, and the writer asks before every batch it writes.)"""
+        now = time.monotonic()
+        if self._read_ahead is None or now - self._read_ahead_at >= READ_AHEAD_REFRESH_S:
+            workers = self.client.scheduler_info().get("workers", {})
+            threads = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+            in_flight = threads * (1 + QUEUED_PER_THREAD) * self.partition_size
+            self._read_ahead, self._read_ahead_at = max(1, math.ceil(in_flight / self.batch_size)), now
+        return self._read_ahead
 
     def submit(self, articles: Sequence[Article]) -> _PendingPartitions:
         chosen = list(articles)
