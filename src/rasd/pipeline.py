@@ -19,8 +19,8 @@ from rasd import code as coding
 from rasd.extract.actors import ActorLexicon, ActorMention, load_actor_lexicon
 from rasd.extract.dates import DateMention, find_dates
 from rasd.extract.events import (
-    ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, merge_drafts,
-    norm_span,
+    ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, fold_anaphoric,
+    is_anaphoric, merge_drafts, norm_span,
     resolve_kind, trigger_blocked,
 )
 from dataclasses import replace
@@ -164,7 +164,7 @@ class Extractor:
         last_in_paragraph: dict[int, Draft] = {}
         paragraph_date: dict[int, DateMention] = {}
         lead_date = self._lead_date(m, nt, sentences, published)
-        for sentence in sentences:
+        for sentence_index, sentence in enumerate(sentences):
             ss, se = norm_span(nt.origin, sentence)
             if se <= ss:
                 continue
@@ -213,6 +213,8 @@ class Extractor:
                           sub_event_type=sub_event_type, actor1=actor1, actor2=actor2, assoc1=assoc,
                           sentences=[sentence])
             draft.explain["sub_event_type"] = f"triggers.yaml:{best[2].id} ({norm[best[0]:best[1]]})"
+            draft.anaphoric = is_anaphoric(norm, best, ss, self.cues.occurrence_words)
+            draft.sentence_index = sentence_index
             self._type_defaults(draft)
             for key, mention in (("actor1", draft.actor1), ("actor2", draft.actor2)):
                 if mention is not None:
@@ -231,6 +233,7 @@ class Extractor:
                 # a report's lead gives the day ("قتل 30 مدنيا الجمعة ..."); its details do not repeat it
                 draft.event_date, draft.time_precision, draft.date_prec = lead_date.date, lead_date.time_precision, lead_date.date_prec
                 draft.explain["event_date"] = f"{lead_date.rule} (the article's lead)"
+        drafts = fold_anaphoric(drafts)
         self._share_air_actor(drafts)
         return merge_drafts(drafts), focus_country
 

@@ -81,6 +81,8 @@ class Draft:
     event_date: dt.date | None = None
     fatalities: list[FatalityMention] = field(default_factory=list)
     background: bool = False
+    anaphoric: bool = False  # the trigger refers back to an event already told (وأسفر القصف عن ...)
+    sentence_index: int = -1
     unlocated_reason: str = ""
     explain: dict[str, str] = field(default_factory=dict)
     sentences: list[Sentence] = field(default_factory=list)
@@ -88,6 +90,10 @@ class Draft:
     @property
     def event_type(self) -> str:
         return SUB_EVENT_TO_TYPE[self.sub_event_type]
+
+    def status_ok(self) -> bool:
+        """Located and dated: a record, not a candidate."""
+        return self.place is not None and not self.background and self.event_date is not None
 
     def fatality_triple(self) -> tuple[int, int, int]:
         return combine(self.fatalities)
@@ -160,6 +166,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     previous = [w for _, _, w in _words_between(norm, ws, ts)[-2:]]
     if (previous and previous[-1] in _BACKGROUND_GOVERNORS) or " ".join(previous) in _BACKGROUND_GOVERNORS:
         return "background (after, since, against: a reference, not a report)"
+    if _TIME_SINCE.search(norm, ws, ts):
+        return "background (بعد يوم من، بعد عام على: a reference to an earlier event)"
     trigger_word = norm[ts:te].split()[0]
     if _is_purpose(trigger_word, norm, ws, ts):
         return "purpose (لاستعادة، للانسحاب: in order to)"
@@ -173,6 +181,10 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     return ""
 
 
+# "بعد يوم من إعلان ..."، "بعد عام تماما على ضربات ...": the trigger is the earlier event a report measures from
+# (a day or hours before is still this report's news: "بعد يوم من إعلان تركيا السيطرة على عفرين")
+_TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
+_TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")
 _CONDITIONAL = re.compile(r"(?<!\w)(?:في حال|حال|اذا|لو|ان تم)(?!\w)")
 _MAY = re.compile(r"(?<!\w)قد\s+[يتن]\w{2,}(?!\w)")
 _SUBJECTED = re.compile(r"(?<!\w)[وف]?(?:تعرض|تعرضت|يتعرض|تتعرض|يتعرضون|تعرضوا|عرضه|تعرضها)(?!\w)")
@@ -321,6 +333,65 @@ def best_trigger(triggers: list[tuple[int, int, TriggerEntry]], resolved: dict[i
 def norm_span(origin: tuple[int, ...], sentence: Sentence) -> tuple[int, int]:
     """The normalised span of an original sentence span."""
     return bisect.bisect_left(origin, sentence.start), bisect.bisect_left(origin, sentence.end)
+
+
+def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_start: int,
+                 occurrence_words: frozenset[str]) -> bool:
+    """A trigger noun with the article that is not reported as taking place ("وأسفر القصف عن",
+    "ودفعت التظاهرات ...") refers back to an event already told."""
+    word = norm[trigger[0]:trigger[1]].split()[0]
+    bare = word[1:] if word[:1] in ("و", "ف", "ب", "ل") and len(word) > 4 else word
+    if not (bare.startswith("ال") or bare.startswith("لل")):
+        return False
+    before = [w for _, _, w in _words_between(norm, sentence_start, trigger[0])[-3:]]
+    if before and before[-1].lstrip("وفب") in _trigger_words():
+        return False  # a construct, "قصف الطيران": the noun is not definite
+    for word in before:
+        stem = word[1:] if word[:1] in ("و", "ف") and len(word) > 3 else word
+        if word in occurrence_words or stem in occurrence_words:
+            return False
+    return True
+
+
+_ANAPHORA_REACH = 3  # sentences: how far back "the shelling" can point
+
+
+def fold_anaphoric(drafts: list[Draft]) -> list[Draft]:
+    """Fold each back-reference into the recent earlier event of the same type it points to:
+    it adds what that event lacks (actors, deaths), never a second record. A back-reference
+    with a place or a day of its own is a new event ("واستهدفت الغارات أيضا بلدة X")."""
+    kept: list[Draft] = []
+    for draft in drafts:
+        earlier = None
+        if draft.anaphoric:
+            earlier = next((d for d in reversed(kept) if d.event_type == draft.event_type
+                            and 0 < draft.sentence_index - d.sentence_index <= _ANAPHORA_REACH), None)
+        if earlier is None or not _refers_to(draft, earlier):
+            kept.append(draft)
+            continue
+        if HIERARCHY.index(draft.sub_event_type) < HIERARCHY.index(earlier.sub_event_type):
+            earlier.sub_event_type = draft.sub_event_type
+            earlier.explain["sub_event_type"] = draft.explain.get("sub_event_type", "")
+        for key in ("actor1", "actor2"):
+            if getattr(earlier, key) is None and getattr(draft, key) is not None:
+                setattr(earlier, key, getattr(draft, key))
+                earlier.explain[key] = draft.explain.get(key, "")
+        if draft.fatalities and not earlier.fatalities:
+            earlier.fatalities = list(draft.fatalities)
+            earlier.explain["fatalities"] = draft.explain.get("fatalities", "") + " (a later sentence on the same event)"
+        earlier.sentences.extend(draft.sentences)
+    return kept
+
+
+def _refers_to(draft: Draft, earlier: Draft) -> bool:
+    own_place = draft.place is not None and not draft.explain.get("location", "").startswith("places.same_paragraph")
+    if own_place and (earlier.place is None or draft.place.place.id != earlier.place.place.id):  # type: ignore[union-attr]
+        return False
+    own_date = draft.date is not None
+    if own_date and earlier.event_date is not None and draft.event_date is not None \
+            and abs((draft.event_date - earlier.event_date).days) > 1:
+        return False
+    return earlier.status_ok()
 
 
 def merge_drafts(drafts: list[Draft]) -> list[Draft]:

@@ -49,6 +49,7 @@ class Cues(BaseModel):
     background: tuple[str, ...]
     background_pattern: tuple[str, ...]
     speech: tuple[str, ...]
+    occurrence: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class CueMatchers:
     background: PhraseMatcher[str]
     background_words: frozenset[str]
     speech: PhraseMatcher[str]
+    occurrence_words: frozenset[str]
 
 
 def _load(name: str) -> object:
@@ -107,4 +109,5 @@ def load_cues() -> CueMatchers:
         background=_phrases(cues.background),
         background_words=frozenset(normalize(w) for w in cues.background_pattern),
         speech=_phrases(cues.speech),
+        occurrence_words=frozenset(normalize(w) for w in cues.occurrence),
     )

@@ -42,6 +42,7 @@ _DIRECTIONS = {normalize(w) for w in [
 _LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
 _EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
+_SEAT_WORDS = {normalize(w) for w in ["مقره", "مقرها", "مقرهم", "ومقره", "ومقرها", "ومقرهم", "مقراتها", "مقراته"]}
 _KNOWN_WORDS: set[str] = set()  # filled below with every head, relation and locative word
 _CONNECTORS = {"و", "في", "من", "ب", "ال"}
 _FREE_KINDS = {"governorate", "district", "feature"}
@@ -69,7 +70,7 @@ class PlaceMention:
             return KIND_RANK["governorate"]
         if self.head == "rural":
             return KIND_RANK["district"] + 0.5
-        return min(KIND_RANK[p.kind] for p in self.candidates)
+        return min(KIND_RANK["district"] if p.feature_type == "region" else KIND_RANK[p.kind] for p in self.candidates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if not candidates:
             continue
         bare_key = match.key[2:] if match.key.startswith("ال") else match.key
+        if match.key in _HEADS or bare_key in _HEADS:
+            continue  # "مركز مدينة عفرين": a head word (مدينة) is not the village of that name
         weak_name = match.key in stop_words or bare_key in stop_words or len(bare_key) <= 3
         before = _previous_words(norm, match.start, 4)
         head = ""
@@ -184,6 +187,9 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
+                       or (before[0][1] == "في" and len(before) > 1 and _strip_proclitic(before[1][1]) in _SEAT_WORDS)):
+            continue  # "ومقره القامشلي", "ومقره في لندن": where a speaker sits, never an event's place
         if before and _strip_proclitic(before[0][1]) in _EXAMPLE_WORDS:
             # "مدن حيوية مثل حلب وحماة": examples, not where something happened
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
@@ -204,11 +210,15 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             head, locative, origin = previous.head, True, previous.origin
         if match.key in gazetteer.needs_head and not head:
             # a bare feature or city-district name: only the places that go by it alone remain
-            candidates = tuple(p for p in candidates if p.kind != "feature" and not p.id.startswith("nb-"))
+            # (a named region, الغوطة or القلمون, goes by its name alone)
+            candidates = tuple(p for p in candidates if (p.kind != "feature" or p.feature_type == "region")
+                               and not p.id.startswith("nb-"))
             if not candidates:
                 continue
         if head in ("feature", "region") and any(p.kind == "feature" for p in candidates) and match.key in gazetteer.needs_head:
             candidates = tuple(p for p in candidates if p.kind == "feature")
+        if head not in ("neighbourhood", "area") and any(p.feature_type == "region" for p in candidates):
+            candidates = tuple(p for p in candidates if not p.id.startswith("nb-"))  # "مدن الغوطة": the region
         if head in ("neighbourhood", "area") and any(p.id.startswith("nb-") for p in candidates):
             candidates = tuple(p for p in candidates if p.id.startswith("nb-"))  # "حي جوبر": the city district
         if head == "region" and not any(p.kind == "feature" for p in candidates):
@@ -398,6 +408,9 @@ def resolve(mention: PlaceMention, gazetteer: Gazetteer, focus_admin1: dict[str,
         place = replace(place, name=capital)
     if mention.head == "rural":
         return ResolvedPlace(place, place.name, 2, 3, confidence, "places.rural_of_town", mention)
+    if place.feature_type == "region":
+        # "في الغوطة الشرقية": somewhere in a named region, not at its point (ACLED precision 2)
+        return ResolvedPlace(place, place.name, 2, 3, confidence, "places.region", mention)
     if mention.near or mention.head == "area":
         return ResolvedPlace(place, place.name, 2, 2, confidence, "places.near", mention)
     return ResolvedPlace(place, place.name, 1, 1, confidence, rule, mention)

@@ -1,0 +1,63 @@
+"""Rules that decide what is an event, on sentences from the development corpus (full gazetteer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rasd.schema import Article
+
+PUBLISHED = dt.date(2015, 7, 23)
+
+
+def _events(extractor, text: str, published: dt.date = PUBLISHED):  # type: ignore[no-untyped-def]
+    return extractor.run(Article(id="t", published=published, text=text)).events
+
+
+def test_a_back_reference_to_the_shelling_is_folded_into_the_event_it_refers_to(full_extractor):
+    # snn-2015-07-23-0608: "the shelling targeted a village held by ISIS" is the same strike,
+    # not a second event by ISIS
+    text = ("أفاد المرصد السوري لحقوق الإنسان بمقتل 12 سوريا في قصف الطيران المروحي بالبراميل المتفجرة صباح "
+            "الأربعاء مناطق في قرية قصر البريج في ريف حلب الشمالي الشرقي. وقال المرصد في بيان إن القصف "
+            "استهدف قرية يسيطر عليها تنظيم \"داعش\" ما أدى أيضا إلى سقوط عشرات الجرحى.")
+    events = [e for e in _events(full_extractor, text) if e.status == "event"]
+    assert len(events) == 1
+    assert events[0].sub_event_type == "Air/drone strike" and events[0].location == "Qasr al Burayj"
+    assert events[0].fatalities == 12
+
+
+def test_a_continuing_protest_is_a_new_event_not_a_back_reference(full_extractor):
+    text = ("وشهدت مدينة العمارة تظاهرة الجمعة. "
+            "وتواصلت الاحتجاجات في البصرة السبت، لليوم السابع على التوالي، منددة بالبطالة ونقص الخدمات.")
+    events = _events(full_extractor, text, dt.date(2018, 7, 15))
+    assert {e.location for e in events if e.status == "event"} >= {"Amarah", "البصرة"} or \
+        len([e for e in events if e.status == "event"]) == 2
+
+
+def test_two_villages_is_not_al_qaryatayn(full_extractor):
+    text = "وفي شمال سوريا قصف المسلحون قريتين تابعين للنظام السوري تحاصرهما فصائل مسلحة، مما أدى لقتل طفلين."
+    assert all(e.location != "Qariateine" for e in _events(full_extractor, text, dt.date(2018, 3, 8)))
+    text = "قصفت قوات النظام مدينة القريتين في ريف حمص الشرقي أمس."
+    assert [e.location for e in _events(full_extractor, text, dt.date(2018, 3, 8))] == ["Qariateine"]
+
+
+def test_a_speakers_seat_is_not_the_events_place(full_extractor):
+    text = ("وقال شيروان بري، أحد رؤساء الهلال الأحمر الكردي ومقره القامشلي في شمال شرق سوريا \"تعرضت المدينة "
+            "لقصف كثيف خلال النهار\".")
+    assert all(e.location != "Al Qamishli" for e in _events(full_extractor, text, dt.date(2018, 3, 17)))
+
+
+def test_an_event_measured_from_a_year_later_is_background(full_extractor):
+    text = ("وجاء هجوم دوما بعد عام تماما على ضربات صاروخية أميركية لمطار الشعيرات التابع للنظام السوري.")
+    assert not [e for e in _events(full_extractor, text, dt.date(2018, 4, 8)) if e.status == "event"]
+    # a day before is still this report's news
+    text = "يأتي هذا التصريح بعد يوم من إعلان الجيش السوري الحر السيطرة الكاملة على مركز مدينة عفرين."
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 3, 19)) if e.status == "event"]
+    assert [e.location for e in events] == ["'Afrin"]
+
+
+def test_eastern_ghouta_is_a_region_at_precision_2(full_extractor):
+    events = _events(full_extractor, "قتل 5 مدنيين في قصف على الغوطة الشرقية أمس.", dt.date(2018, 3, 8))
+    assert [(e.location, e.admin1, e.geo_precision) for e in events] == [("Eastern Ghouta", "Rural Damascus", 2)]
+    # a town of the region is more precise than the region
+    events = _events(full_extractor, "قتل 5 مدنيين في قصف على مدينة دوما في الغوطة الشرقية أمس.", dt.date(2018, 3, 8))
+    assert [(e.location, e.geo_precision) for e in events] == [("Douma", 1)]
