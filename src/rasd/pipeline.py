@@ -55,6 +55,8 @@ _NATIONALITY_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "
                       "Remote explosive/landmine/IED", "attack", "clash"}
 _AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
 _COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
+# where a sentence turns to another act: "، مؤكدة أن ..."، "وأن مقاتلي المعارضة ردوا ..."، "في حين ..."
+_UNIT_BREAK = re.compile(r"(?:[،,]\s*(?:\S+\s+)?(?:ان|الي ان)\s|\s(?:في حين|فيما|بينما|وان)\s)")
 
 
 @dataclass
@@ -168,66 +170,68 @@ class Extractor:
             ss, se = norm_span(nt.origin, sentence)
             if se <= ss:
                 continue
-            windows = _speech_windows(m, ss, se)
+            for ss, se in self._event_units(m, ss, se):
+                windows = _speech_windows(m, ss, se)
 
-            def in_speech(pos: int) -> bool:
-                return any(a <= pos < b for a, b in windows)
+                def in_speech(pos: int) -> bool:
+                    return any(a <= pos < b for a, b in windows)
 
-            sentence_dates = [d for d in _in(m.dates, ss, se) if not in_speech(d.start)]
-            triggers = [t for t in _in(m.triggers, ss, se)]
-            live = [t for t in triggers if not trigger_blocked(m, self.cues, (ss, se), t)]
-            sentence_fatalities = _in(m.fatalities, ss, se)
-            if not live:
-                if sentence_dates and not any(d.future for d in sentence_dates):
-                    paragraph_date[sentence.paragraph] = sentence_dates[0]
-                continue
-            actors = _in(m.actors, ss, se)
-            speakers = {a.start for a in actors if in_speech(a.start)}
-            resolved: dict[int, str] = {}
-            for t in live:
-                a1, a2, _ = assign_actors(norm, actors, t, speakers)
-                kind = resolve_kind(t[2].sub_event_type, a1.actor if a1 else None, a2.actor if a2 else None,
-                                    focus_country)
-                if kind:
-                    resolved[t[0]] = kind
-            best = best_trigger(live, resolved)
-            if best is None:
-                previous = last_in_paragraph.get(sentence.paragraph)
-                if previous is not None and sentence_fatalities and not previous.fatalities:
-                    previous.fatalities.extend(sentence_fatalities)
-                    previous.explain["fatalities"] = f"{sentence_fatalities[0].rule} (next sentence)"
-                continue
-            actor1, actor2, assoc = assign_actors(norm, actors, best, speakers)
-            nationality = self._nationality_agent(norm, best, se)
-            if nationality is not None and (actor1 is None or actor1.via == "generic" or actor1.actor.role):
-                # "غارات روسية", "قصف مدفعي تركي": the adjective names who fired
-                if actor1 is not None and actor1.actor.role and actor2 is None:
-                    actor2 = actor1
-                actor1 = nationality
-            sub_event_type = resolved[best[0]]
-            if SUB_EVENT_TO_TYPE.get(sub_event_type) == "Explosions/Remote violence" and _DISRUPTED.search(
-                    norm, max(ss, best[0] - 40), best[0]):
-                # "تدمير سيارات مفخخة", "تفكيك عبوة": the weapon was stopped (ACLED: Disrupted weapons use)
-                sub_event_type = "Disrupted weapons use"
-            draft = Draft(sentence=sentence, trigger=best[2], trigger_span=(best[0], best[1]),
-                          sub_event_type=sub_event_type, actor1=actor1, actor2=actor2, assoc1=assoc,
-                          sentences=[sentence])
-            draft.explain["sub_event_type"] = f"triggers.yaml:{best[2].id} ({norm[best[0]:best[1]]})"
-            draft.anaphoric = is_anaphoric(norm, best, ss, self.cues.occurrence_words)
-            draft.sentence_index = sentence_index
-            self._type_defaults(draft)
-            for key, mention in (("actor1", draft.actor1), ("actor2", draft.actor2)):
-                if mention is not None:
-                    draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
-                elif getattr(draft, f"default_{key}"):
-                    draft.explain[key] = f"default for {draft.sub_event_type}"
-            places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
-            self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
-            if draft.event_date is not None and draft.event_date > published:
-                continue  # a plan or an announcement of something to come
-            for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
-                drafts.append(place_draft)
-                last_in_paragraph[sentence.paragraph] = place_draft
+                statement_frames = _speech_windows(m, ss, se, complement_only=True)
+                sentence_dates = [d for d in _in(m.dates, ss, se) if not any(a <= d.start < b for a, b in statement_frames)]
+                triggers = [t for t in _in(m.triggers, ss, se)]
+                live = [t for t in triggers if not trigger_blocked(m, self.cues, (ss, se), t)]
+                sentence_fatalities = _in(m.fatalities, ss, se)
+                if not live:
+                    if sentence_dates and not any(d.future for d in sentence_dates):
+                        paragraph_date[sentence.paragraph] = sentence_dates[0]
+                    continue
+                actors = _in(m.actors, ss, se)
+                speakers = {a.start for a in actors if in_speech(a.start)}
+                resolved: dict[int, str] = {}
+                for t in live:
+                    a1, a2, _ = assign_actors(norm, actors, t, speakers)
+                    kind = resolve_kind(t[2].sub_event_type, a1.actor if a1 else None, a2.actor if a2 else None,
+                                        focus_country)
+                    if kind:
+                        resolved[t[0]] = kind
+                best = best_trigger(live, resolved)
+                if best is None:
+                    previous = last_in_paragraph.get(sentence.paragraph)
+                    if previous is not None and sentence_fatalities and not previous.fatalities:
+                        previous.fatalities.extend(sentence_fatalities)
+                        previous.explain["fatalities"] = f"{sentence_fatalities[0].rule} (next sentence)"
+                    continue
+                actor1, actor2, assoc = assign_actors(norm, actors, best, speakers)
+                nationality = self._nationality_agent(norm, best, se)
+                if nationality is not None and (actor1 is None or actor1.via == "generic" or actor1.actor.role):
+                    # "غارات روسية", "قصف مدفعي تركي": the adjective names who fired
+                    if actor1 is not None and actor1.actor.role and actor2 is None:
+                        actor2 = actor1
+                    actor1 = nationality
+                sub_event_type = resolved[best[0]]
+                if SUB_EVENT_TO_TYPE.get(sub_event_type) == "Explosions/Remote violence" and _DISRUPTED.search(
+                        norm, max(ss, best[0] - 40), best[0]):
+                    # "تدمير سيارات مفخخة", "تفكيك عبوة": the weapon was stopped (ACLED: Disrupted weapons use)
+                    sub_event_type = "Disrupted weapons use"
+                draft = Draft(sentence=sentence, trigger=best[2], trigger_span=(best[0], best[1]),
+                              sub_event_type=sub_event_type, actor1=actor1, actor2=actor2, assoc1=assoc,
+                              sentences=[sentence])
+                draft.explain["sub_event_type"] = f"triggers.yaml:{best[2].id} ({norm[best[0]:best[1]]})"
+                draft.anaphoric = is_anaphoric(norm, best, ss, self.cues.occurrence_words)
+                draft.sentence_index = sentence_index
+                self._type_defaults(draft)
+                for key, mention in (("actor1", draft.actor1), ("actor2", draft.actor2)):
+                    if mention is not None:
+                        draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
+                    elif getattr(draft, f"default_{key}"):
+                        draft.explain[key] = f"default for {draft.sub_event_type}"
+                places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
+                self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
+                if draft.event_date is not None and draft.event_date > published:
+                    continue  # a plan or an announcement of something to come
+                for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
+                    drafts.append(place_draft)
+                    last_in_paragraph[sentence.paragraph] = place_draft
         for draft in drafts:
             if lead_date is not None and draft.explain.get("event_date", "").startswith("dates.publication_default"):
                 # a report's lead gives the day ("قتل 30 مدنيا الجمعة ..."); its details do not repeat it
@@ -236,6 +240,26 @@ class Extractor:
         drafts = fold_anaphoric(drafts)
         self._share_air_actor(drafts)
         return merge_drafts(drafts), focus_country
+
+    def _event_units(self, m: ArticleMentions, ss: int, se: int) -> list[tuple[int, int]]:
+        """The parts of a sentence that report events of their own: "داعش استهدف بقذائف هاون مخيم
+        اليرموك، مؤكدة أن قوات النظام شنت غارات على الحجر الأسود" is two events (each clause its
+        own tactic, actors and places); a sentence with one such part is one unit."""
+        cuts = [ss] + [b.start() for b in _UNIT_BREAK.finditer(m.norm, ss, se)] + [se]
+        units = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+        if len(units) < 2:
+            return [(ss, se)]
+        with_event = [u for u in units if any(not trigger_blocked(m, self.cues, u, t) for t in _in(m.triggers, *u))]
+        if len(with_event) < 2:
+            return [(ss, se)]
+        # a part without an event of its own stays with the part before it
+        merged: list[tuple[int, int]] = []
+        for unit in units:
+            if unit in with_event or not merged:
+                merged.append(unit)
+            else:
+                merged[-1] = (merged[-1][0], unit[1])
+        return merged
 
     @staticmethod
     def _lead_date(m: ArticleMentions, nt, sentences: list[Sentence], published: dt.date) -> DateMention | None:  # type: ignore[no-untyped-def]
@@ -344,7 +368,9 @@ class Extractor:
         precise places (ACLED codes one event per place); [] when it cannot be placed."""
         places = [p for p in _in(m.places, ss, se)
                   if not in_speech(p.start) and not clause_is_future(m, self.cues, (ss, se), p.start)]
-        located = [p for p in places if not p.origin] or places
+        # an evacuation happens where it leaves from ("خروج المسلحين من بلدة حرستا")
+        located = places if draft.sub_event_type == "Non-violent transfer of territory" else \
+            [p for p in places if not p.origin] or places
         if focus_country:
             # a village known only in the other country is a namesake, not this article's place
             located = [p for p in located if any(c.country == focus_country or c.kind in ("governorate", "feature")

@@ -59,6 +59,10 @@ _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", 
                       "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
 
 
+# nouns that begin like a future verb, with their suffixes: سيارتهم (their car), سيطرتها (its control)
+_FUTURE_EXCEPTION_STEMS = ("سيار", "سيطر", "سياس", "سنوي", "سيد", "سيول", "ستار")
+
+
 @dataclass
 class Draft:
     """One event as read from one sentence (or several, once merged)."""
@@ -216,7 +220,8 @@ def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
     """A future-tense verb (سـ + present prefix) among the words before ``end``."""
     for _, _, word in _words_between(norm, start, end)[-cues.window:]:
         bare = word[1:] if word.startswith(("و", "ف")) and len(word) > 4 else word
-        if bare.startswith(cues.future_prefixes) and len(bare) >= 5 and bare not in _FUTURE_EXCEPTIONS:
+        if bare.startswith(cues.future_prefixes) and len(bare) >= 5 and bare not in _FUTURE_EXCEPTIONS \
+                and not bare.startswith(_FUTURE_EXCEPTION_STEMS):
             return True
     return False
 
@@ -227,11 +232,18 @@ def clause_is_future(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple
     return bool(_in(m.future, cs, position)) or _future_verb(m.norm, cues, cs, position)
 
 
-def _speech_windows(m: ArticleMentions, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans from a speech verb to the following إن/أن (the frame of a reported statement)."""
+_COMPLEMENTISER = re.compile(r"(?<!\w)[وف]?(?:ان|بان|لان)(?!\w)")
+
+
+def _speech_windows(m: ArticleMentions, start: int, end: int, complement_only: bool = False) -> list[tuple[int, int]]:
+    """Spans from a speech verb to the following إن/أن (the frame of a reported statement).
+    With ``complement_only``, only frames closed by إن/أن: in "أعلنت القوات في العاشر من تموز
+    استعادة الموصل" the date is the event's, not only the statement's."""
     windows = []
     for s, e in _in(m.speech, start, end):
-        match = re.compile(r"(?<!\w)[وف]?(?:ان|بان|لان)(?!\w)").search(m.norm, e, end)
+        match = _COMPLEMENTISER.search(m.norm, e, end)
+        if match is None and complement_only:
+            continue
         windows.append((s, match.start() if match else min(end, e + 40)))
     return windows
 
@@ -302,6 +314,9 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
         return "Excessive force against protesters"  # "قتل أحد المتظاهرين برصاص الشرطة"
     if crowd and kind in ("territory", "attack", "clash", "Armed clash"):
         return "Violent demonstration"  # "اقتحم متظاهرون مطار النجف": a riot, not a battle
+    if kind == "departure":
+        armed = actor1 is not None and actor1.role is None and (actor2 is None or actor2.role is None)
+        return "Non-violent transfer of territory" if armed else None
     if kind == "clash":
         armed = [a for a in (actor1, actor2) if a is not None and a.role is None]
         return "Armed clash" if len(armed) == 2 and armed[0].name != armed[1].name else None

@@ -39,7 +39,11 @@ _DIRECTIONS = {normalize(w) for w in [
     "جنوب", "جنوبي", "شمال", "شمالي", "شرق", "شرقي", "غرب", "غربي", "جنوب شرق", "جنوب شرقي", "جنوب غرب",
     "جنوب غربي", "شمال شرق", "شمال شرقي", "شمال غرب", "شمال غربي",
 ]}
-_LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين"]}
+_LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين",
+                                     "محاور", "محور", "جبهات", "جبهة", "أحياء", "احياء"]}
+# "موالية لدمشق": pro-Damascus, an allegiance, not a place
+_ALLEGIANCE = {normalize(w) for w in ["موالية", "موالي", "الموالية", "الموالي", "الموالين", "موالين", "الموالون", "موالون",
+                                      "المعارضة", "معارضة", "المعادية", "معادية", "المقربة", "مقربة", "المقرب", "مقرب"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
 _EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
 _SEAT_WORDS = {normalize(w) for w in ["مقره", "مقرها", "مقرهم", "ومقره", "ومقرها", "ومقرهم", "مقراتها", "مقراته"]}
@@ -187,6 +191,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
+            continue
         if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
                        or (before[0][1] == "في" and len(before) > 1 and _strip_proclitic(before[1][1]) in _SEAT_WORDS)):
             continue  # "ومقره القامشلي", "ومقره في لندن": where a speaker sits, never an event's place
