@@ -61,3 +61,32 @@ def test_eastern_ghouta_is_a_region_at_precision_2(full_extractor):
     # a town of the region is more precise than the region
     events = _events(full_extractor, "قتل 5 مدنيين في قصف على مدينة دوما في الغوطة الشرقية أمس.", dt.date(2018, 3, 8))
     assert [(e.location, e.geo_precision) for e in events] == [("Douma", 1)]
+
+
+def test_today_with_a_weekday_is_that_weekday(full_extractor):
+    # snn-2015-07-21-1614, published on a Tuesday: "اليوم الإثنين" was written on Monday
+    text = "أفاد شهود عيان اليوم الإثنين بمقتل 33 مسلحاً من تنظيم داعش، بانفجار سيارة مفخخة يقودها انتحاري في قضاء البعاج."
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 7, 21)) if e.status == "event"]
+    assert [str(e.event_date) for e in events] == ["2015-07-20"]
+
+
+def test_a_statement_date_dates_an_event_that_has_none(full_extractor):
+    text = "وقال البيان الذي صدر الجمعة إن ست غارات نفذت قرب الحسكة وأصابت وحدات من مقاتلي تنظيم داعش."
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 7, 25)) if e.status == "event"]
+    assert [(str(e.event_date), e.time_precision) for e in events] == [("2015-07-24", 2)]
+
+
+def test_a_date_after_an_announcement_without_an_inna_is_the_events(full_extractor):
+    text = "أعلنت القوات العراقية في العاشر من تموز/يوليو 2017 استعادة السيطرة على مدينة الموصل."
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 7, 11)) if e.status == "event"]
+    assert [(str(e.event_date), e.sub_event_type) for e in events] == [("2017-07-10", "Government regains territory")]
+
+
+def test_a_killing_that_results_from_an_earlier_operation_is_not_an_event_of_its_own(full_extractor):
+    text = ("وأسفرت العملية، وفقا للبيان عن تدمير الأهداف بالكامل، وقتل نحو 45 مسلحا من تنظيم داعش في الموصل.")
+    assert not [e for e in _events(full_extractor, text, dt.date(2018, 6, 23)) if e.status == "event"]
+
+
+def test_the_government_of_a_city_is_not_the_city(full_extractor):
+    text = "من جانبه أفاد المرصد بسقوط 26 مقاتلا مواليا لنظام دمشق في القصف الصاروخي."
+    assert all(e.location != "Damascus" for e in _events(full_extractor, text, dt.date(2018, 4, 30)))

@@ -139,6 +139,7 @@ class Extractor:
             norm=norm, triggers=triggers, actors=actors, places=places, dates=dates,
             fatalities=find_fatalities(norm), speech=spans(cues.speech), negation=spans(cues.negation),
             future=spans(cues.future), sentence_future=spans(cues.sentence_future), aggregate=spans(cues.aggregate), background=spans(cues.background),
+            result=spans(cues.result),
         )
         return mentions, focus_country, focus_admin1
 
@@ -226,7 +227,8 @@ class Extractor:
                     elif getattr(draft, f"default_{key}"):
                         draft.explain[key] = f"default for {draft.sub_event_type}"
                 places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
-                self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best)
+                statement_dates = [d for d in _in(m.dates, ss, se) if d not in sentence_dates and not d.future]
+                self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best, statement_dates)
                 if draft.event_date is not None and draft.event_date > published:
                     continue  # a plan or an announcement of something to come
                 for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
@@ -269,7 +271,7 @@ class Extractor:
             if sentence.paragraph not in paragraphs:
                 continue
             ss, se = norm_span(nt.origin, sentence)
-            windows = _speech_windows(m, ss, se)
+            windows = _speech_windows(m, ss, se, complement_only=True)
             for d in _in(m.dates, ss, se):
                 if d.future or any(a <= d.start < b for a, b in windows):
                     continue
@@ -441,7 +443,8 @@ class Extractor:
         return distinct
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
-              published: dt.date, paragraph_date: dict[int, DateMention], trigger) -> None:
+              published: dt.date, paragraph_date: dict[int, DateMention], trigger,
+              statement_dates: list[DateMention] = ()) -> None:  # type: ignore[assignment]
         usable = [d for d in dates if not d.future]
         if usable:
             before = [d for d in usable if d.start <= trigger[0]]
@@ -462,6 +465,12 @@ class Extractor:
         if _in(m.background, ss, se) or self._pluperfect(m.norm, ss, trigger[0]):
             draft.background = True
             draft.explain["event_date"] = "background with no date of its own"
+            return
+        if statement_dates and (published - statement_dates[0].date).days <= 7:
+            # "قال البيان الذي صدر الجمعة إن ست غارات ...": it happened by the day it was reported
+            told = statement_dates[0]
+            draft.event_date, draft.time_precision, draft.date_prec = told.date, 2, 2
+            draft.explain["event_date"] = f"{told.rule} (the day it was reported; no date of its own)"
             return
         draft.event_date, draft.time_precision, draft.date_prec = published, 2, 2
         draft.explain["event_date"] = "dates.publication_default (no date words; reported as current)"

@@ -119,6 +119,7 @@ class ArticleMentions:
     sentence_future: list[tuple[int, int]]
     aggregate: list[tuple[int, int]]
     background: list[tuple[int, int]]
+    result: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _in(spans: list, start: int, end: int) -> list:
@@ -182,6 +183,11 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"
+    since = _SINCE.search(norm, cs, ce)
+    if since is not None and since.group(1) not in _SINCE_TODAY:
+        return "a span of time (منذ طرده من الرقة، منذ أسابيع): a trend, not one event"
+    if entry.weak and _in(m.result, sentence_span[0], ts):
+        return "the result of an event told before (أسفر عن، أدى إلى)"
     return ""
 
 
@@ -189,6 +195,10 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
 # (a day or hours before is still this report's news: "بعد يوم من إعلان تركيا السيطرة على عفرين")
 _TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
 _TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")
+_SINCE = re.compile(r"(?<!\w)[و]?منذ\s+(\S+)")
+# "منذ صباح اليوم", "منذ ساعات": a live report of today's fighting, not a trend
+_SINCE_TODAY = {"صباح", "فجر", "ليل", "ليله", "مساء", "ظهر", "اليوم", "امس", "ساعات", "ساعه", "ساعتين", "الصباح", "الفجر",
+                "الليله", "منتصف", "ساعات", "قليل", "الظهر", "مساء"}
 _CONDITIONAL = re.compile(r"(?<!\w)(?:في حال|حال|اذا|لو|ان تم)(?!\w)")
 _MAY = re.compile(r"(?<!\w)قد\s+[يتن]\w{2,}(?!\w)")
 _SUBJECTED = re.compile(r"(?<!\w)[وف]?(?:تعرض|تعرضت|يتعرض|تتعرض|يتعرضون|تعرضوا|عرضه|تعرضها)(?!\w)")
@@ -232,6 +242,7 @@ def clause_is_future(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple
     return bool(_in(m.future, cs, position)) or _future_verb(m.norm, cues, cs, position)
 
 
+_COMMA = re.compile(r"[،,:]")
 _COMPLEMENTISER = re.compile(r"(?<!\w)[وف]?(?:ان|بان|لان)(?!\w)")
 
 
@@ -244,7 +255,12 @@ def _speech_windows(m: ArticleMentions, start: int, end: int, complement_only: b
         match = _COMPLEMENTISER.search(m.norm, e, end)
         if match is None and complement_only:
             continue
-        windows.append((s, match.start() if match else min(end, e + 40)))
+        if match is None:
+            # an attribution with no إن/أن ("وفق المرصد، مدينة درعا ..."): the source's name, up to a comma
+            comma = _COMMA.search(m.norm, e, min(end, e + 40))
+            windows.append((s, comma.start() if comma else min(end, e + 40)))
+            continue
+        windows.append((s, match.start()))
     return windows
 
 
@@ -277,9 +293,25 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
     return ""
 
 
+_RELATIVE = re.compile(r"\s(?:حيث|الذي|التي|الذين)\s")
+
+
+def _in_other_relative_clause(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerEntry]) -> bool:
+    """A mention inside a relative clause the trigger is not in ("استهدف قريتي الفوعة وكفريا حيث
+    حوصر عدد كبير من المدنيين": the civilians describe the villages, they are not the target)."""
+    if mention.start < trigger[1]:
+        return False
+    rel = _RELATIVE.search(norm, trigger[1], mention.start)
+    return rel is not None and not _CLAUSE_END.search(norm, rel.end(), mention.start)
+
+
+_CLAUSE_END = re.compile(r"[،,؛;:.!?؟]")
+
+
 def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int, TriggerEntry],
                   speakers: set[int]) -> tuple[ActorMention | None, ActorMention | None, list[ActorMention]]:
     """actor1 (agent), actor2 (target or counterpart) and associates of one event."""
+    actors = [a for a in actors if not _in_other_relative_clause(norm, a, trigger)] or actors
     # a speaker is a participant only when nobody else is named ("أعلنت القوات العراقية استعادة الموصل")
     participants = [a for a in actors if a.start not in speakers] or list(actors)
     roles = [(a, _role_of(norm, a, trigger)) for a in participants]

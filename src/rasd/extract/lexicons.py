@@ -50,6 +50,7 @@ class Cues(BaseModel):
     background_pattern: tuple[str, ...]
     speech: tuple[str, ...]
     occurrence: tuple[str, ...]
+    result: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class CueMatchers:
     background_words: frozenset[str]
     speech: PhraseMatcher[str]
     occurrence_words: frozenset[str]
+    result: PhraseMatcher[str]
 
 
 def _load(name: str) -> object:
@@ -110,4 +112,5 @@ def load_cues() -> CueMatchers:
         background_words=frozenset(normalize(w) for w in cues.background_pattern),
         speech=_phrases(cues.speech),
         occurrence_words=frozenset(normalize(w) for w in cues.occurrence),
+        result=_phrases(cues.result),
     )

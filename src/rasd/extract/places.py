@@ -41,6 +41,7 @@ _DIRECTIONS = {normalize(w) for w in [
 ]}
 _LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين",
                                      "محاور", "محور", "جبهات", "جبهة", "أحياء", "احياء"]}
+_GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات"]}
 # "موالية لدمشق": pro-Damascus, an allegiance, not a place
 _ALLEGIANCE = {normalize(w) for w in ["موالية", "موالي", "الموالية", "الموالي", "الموالين", "موالين", "الموالون", "موالون",
                                       "المعارضة", "معارضة", "المعادية", "معادية", "المقربة", "مقربة", "المقرب", "مقرب"]}
@@ -193,6 +194,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             break
         if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
             continue
+        if before and _strip_proclitic(before[0][1]) in _GOVERNMENT_WORDS:
+            continue  # "نظام دمشق", "حكومة بغداد": the government, not the city
         if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
                        or (before[0][1] == "في" and len(before) > 1 and _strip_proclitic(before[1][1]) in _SEAT_WORDS)):
             continue  # "ومقره القامشلي", "ومقره في لندن": where a speaker sits, never an event's place
@@ -310,6 +313,7 @@ def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], 
 _BASES = {normalize(w) for w in ["مواقع", "مواقعها", "مواقعه", "مواقعهم", "قواعد", "قواعدها", "قاعدتها", "قاعدته",
                                   "مقرات", "مقراتها", "مطار", "ثكنات", "انطلاقا"]}
 _KNOWN_WORDS.update(_BASES)
+_KNOWN_WORDS.update(_GOVERNMENT_WORDS | _SEAT_WORDS)
 
 
 def _origin_phrase(words: list[tuple[int, str]]) -> bool:
