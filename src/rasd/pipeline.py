@@ -167,10 +167,13 @@ class Extractor:
         last_in_paragraph: dict[int, Draft] = {}
         paragraph_date: dict[int, DateMention] = {}
         lead_date = self._lead_date(m, nt, sentences, published)
+        preceding: tuple[int, int, list[PlaceMention]] = (-1, -1, [])  # paragraph, sentence, its places
         for sentence_index, sentence in enumerate(sentences):
             ss, se = norm_span(nt.origin, sentence)
             if se <= ss:
                 continue
+            before = preceding[2] if preceding[:2] == (sentence.paragraph, sentence_index - 1) else []
+            preceding = (sentence.paragraph, sentence_index, [p for p in _in(m.places, ss, se) if not p.origin])
             for ss, se in self._event_units(m, ss, se):
                 windows = _speech_windows(m, ss, se)
 
@@ -226,7 +229,7 @@ class Extractor:
                         draft.explain[key] = f"actors.yaml:{mention.actor.id} via {mention.via} ({mention.surface})"
                     elif getattr(draft, f"default_{key}"):
                         draft.explain[key] = f"default for {draft.sub_event_type}"
-                places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph)
+                places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph, before)
                 statement_dates = [d for d in _in(m.dates, ss, se) if d not in sentence_dates and not d.future]
                 self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best, statement_dates)
                 if draft.event_date is not None and draft.event_date > published:
@@ -365,7 +368,8 @@ class Extractor:
             draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
 
     def _place(self, draft: Draft, m: ArticleMentions, ss: int, se: int, in_speech, focus_country: str | None,  # type: ignore[no-untyped-def]
-               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft]) -> list[ResolvedPlace]:
+               focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft],
+               preceding_places: list[PlaceMention] = ()) -> list[ResolvedPlace]:  # type: ignore[assignment]
         """Where the event happened: one place, or several when the sentence lists several
         precise places (ACLED codes one event per place); [] when it cannot be placed."""
         places = [p for p in _in(m.places, ss, se)
@@ -402,9 +406,17 @@ class Extractor:
             draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (confidence {chosen.confidence:.2f})"
             return [chosen]
         previous = last_in_paragraph.get(draft.sentence.paragraph)
-        if previous is not None and previous.place is not None:
+        recent = previous is not None and previous.sentence_index >= draft.sentence_index - 1
+        if previous is not None and previous.place is not None and (recent or not preceding_places):
             draft.explain["location"] = "places.same_paragraph (from the previous sentence)"
             return [previous.place]
+        preceding_places = [p for p in preceding_places if p.head in ("locality", "neighbourhood", "feature")]
+        if preceding_places:
+            # "وارتفعت الشعارات ذاتها في مدينة كربلاء. إذ تظاهر صباح أمس المئات": the sentence before sets the scene
+            scene = min(preceding_places, key=lambda p: (p.most_specific_rank, p.start))
+            chosen = resolve(scene, self.gazetteer, dict(focus_admin1), focus_country, _context(m))
+            draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (places.same_paragraph: the sentence before)"
+            return [chosen]
         draft.unlocated_reason = "unlocated"
         draft.explain["location"] = "no place below country level in the sentence or its paragraph"
         return []

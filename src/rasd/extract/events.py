@@ -346,6 +346,10 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
         return "Excessive force against protesters"  # "قتل أحد المتظاهرين برصاص الشرطة"
     if crowd and kind in ("territory", "attack", "clash", "Armed clash"):
         return "Violent demonstration"  # "اقتحم متظاهرون مطار النجف": a riot, not a battle
+    if kind == "burning":
+        if crowd:
+            return "Violent demonstration"
+        return "Looting/property destruction" if actor1 is not None and actor1.role is None else None
     if kind == "departure":
         armed = actor1 is not None and actor1.role is None and (actor2 is None or actor2.role is None)
         return "Non-violent transfer of territory" if armed else None
