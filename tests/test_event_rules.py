@@ -90,3 +90,34 @@ def test_a_killing_that_results_from_an_earlier_operation_is_not_an_event_of_its
 def test_the_government_of_a_city_is_not_the_city(full_extractor):
     text = "من جانبه أفاد المرصد بسقوط 26 مقاتلا مواليا لنظام دمشق في القصف الصاروخي."
     assert all(e.location != "Damascus" for e in _events(full_extractor, text, dt.date(2018, 4, 30)))
+
+
+def test_a_district_in_its_capital_is_one_place(full_extractor):
+    text = "لقي 9 أشخاص على الاقل مصرعهم مساء اليوم الاثنين في هجوم بسيارة مفخخة بحي الكرادة وسط العاصمة العراقية بغداد."
+    events = [e for e in _events(full_extractor, text, dt.date(2016, 9, 5)) if e.status == "event"]
+    assert len(events) == 1 and events[0].fatalities == 9
+
+
+def test_a_governorate_that_sets_the_scene_is_not_a_second_event(full_extractor):
+    text = "وفي محافظة حلب المجاورة، أسفرت ضربات جوية على بلدة أورم الكبرى عن مقتل 18 مدنيا بينهم ثلاثة أطفال."
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 8, 10)) if e.status == "event"]
+    assert [(e.location, e.fatalities) for e in events] == [("Urum al Kubra", 18)]
+
+
+def test_the_parts_of_a_running_toll_are_not_events_of_the_day(full_extractor):
+    text = ("ارتفع عدد قتلى الاحتجاجات في مدن متفرقة في العراق إلى 11 شخصا.\n"
+            "وانطلقت في 8 من شهر يوليو الحالي في البصرة احتجاجات ضد الفساد.\n"
+            "وسقط 3 قتلى في البصرة، ومثلهم في النجف والسماوة، كما قتل متظاهر في الديوانية، وآخر في كربلاء.")
+    events = _events(full_extractor, text, dt.date(2018, 7, 22))
+    coded = [e for e in events if e.status == "event"]
+    assert [(e.location, str(e.event_date)) for e in coded] == [("البصرة", "2018-07-08")]
+    assert {e.reason for e in events if e.status == "candidate"} == {"undated"}
+
+
+def test_setting_fire_is_a_riot_for_a_crowd_and_destruction_for_armed_men(full_extractor):
+    riot = "وأقدم متظاهرون غاضبون على إضرام النيران في مقر حزب الدعوة في مدينة العمارة مساء الجمعة."
+    events = [e for e in _events(full_extractor, riot, dt.date(2018, 7, 15)) if e.status == "event"]
+    assert [e.sub_event_type for e in events] == ["Violent demonstration"]
+    arson = "قام مسلحو جبهة النصرة، الأحد، بحرق معبر القنيطرة بين الجولان المحتل والأراضي السورية."
+    events = [e for e in _events(full_extractor, arson, dt.date(2018, 7, 22)) if e.status == "event"]
+    assert [(e.sub_event_type, e.actor1) for e in events] == [("Looting/property destruction", "HTS: Hayat Tahrir al-Sham")]

@@ -55,6 +55,10 @@ _NATIONALITY_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "
                       "Remote explosive/landmine/IED", "attack", "clash"}
 _AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
 _COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
+# words between a place and the larger one that contains it ("حي الكرادة وسط العاصمة بغداد")
+_CONTAINER_GAP = re.compile(r"(?<!\w)(?:وسط|العاصمه|عاصمه|مدينه|محافظه|قضاء|ناحيه|ريف|بريف|مركز|داخل)(?!\w)")
+# a lead that reports a running toll: "ارتفع عدد قتلى الاحتجاجات ... إلى 11"، "ارتفعت حصيلة ..."
+_TOLL_LEAD = re.compile(r"(?<!\w)[و]?(?:ارتفع عدد|ارتفعت حصيله|ارتفاع حصيله|ارتفاع عدد|ارتفع الي|الحصيله الاجماليه)(?!\w)")
 # where a sentence turns to another act: "، مؤكدة أن ..."، "وأن مقاتلي المعارضة ردوا ..."، "في حين ..."
 _UNIT_BREAK = re.compile(r"(?:[،,]\s*(?:\S+\s+)?(?:ان|الي ان)\s|\s(?:في حين|فيما|بينما|وان)\s)")
 
@@ -242,6 +246,15 @@ class Extractor:
                 # a report's lead gives the day ("قتل 30 مدنيا الجمعة ..."); its details do not repeat it
                 draft.event_date, draft.time_precision, draft.date_prec = lead_date.date, lead_date.time_precision, lead_date.date_prec
                 draft.explain["event_date"] = f"{lead_date.rule} (the article's lead)"
+        if _TOLL_LEAD.search(norm, 0, norm_span(nt.origin, sentences[min(1, len(sentences) - 1)])[1] if sentences else 0):
+            # "ارتفع عدد قتلى الاحتجاجات إلى 11 ... وسقط 3 قتلى في البصرة": the toll's parts, with no date
+            # of their own, are not events of the day of publication
+            undated = lambda d: d.explain.get("event_date", "").startswith("dates.publication_default")  # noqa: E731
+            toll_sentences = {id(d.sentence) for d in drafts if d.fatalities and undated(d)}
+            for draft in drafts:
+                if id(draft.sentence) in toll_sentences and undated(draft):
+                    draft.background, draft.event_date, draft.time_precision, draft.date_prec = True, None, None, None
+                    draft.explain["event_date"] = "part of a cumulative toll the article's lead reports (no date of its own)"
         drafts = fold_anaphoric(drafts)
         self._share_air_actor(drafts)
         return merge_drafts(drafts), focus_country
@@ -444,15 +457,20 @@ class Extractor:
                         continue  # an anchor: "كتيبة X غرب بلدة Y"
                     last_gap_word = gap.split()[-1] if gap else ""
                     if (len(gap.split()) <= 2 and last_gap_word in ("في", "ب", "من", "قرب", "بريف", "بمحافظه", "بمدينه")) \
-                            or (not gap and bi_prefix):
-                        continue  # a container: "بلدة X في Y"
+                            or (not gap and bi_prefix) \
+                            or (len(gap.split()) <= 4 and _CONTAINER_GAP.search(gap) and p.most_specific_rank >= last.most_specific_rank):
+                        continue  # a container: "بلدة X في Y", "بحي الكرادة وسط العاصمة العراقية بغداد"
                 precise.append(p)
             chosen.extend(precise or [min(mentions, key=lambda p: p.most_specific_rank)])
         distinct: list[PlaceMention] = []
         for p in chosen:
             if all(p.key != c.key for c in distinct):
                 distinct.append(p)
-        return distinct
+        # "وفي محافظة حلب المجاورة، أسفرت ضربات جوية على بلدة أورم الكبرى": the governorate sets the
+        # scene for the town in it; it is not a second event
+        precise_admin1 = {c.admin1 for p in distinct if p.most_specific_rank <= 2 for c in p.candidates}
+        return [p for p in distinct if p.most_specific_rank < 3
+                or not {c.admin1 for c in p.candidates} & precise_admin1] or distinct
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger,

@@ -41,6 +41,7 @@ _DIRECTIONS = {normalize(w) for w in [
 ]}
 _LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين",
                                      "محاور", "محور", "جبهات", "جبهة", "أحياء", "احياء"]}
+_CAPITALS = {normalize(w) for w in ["دمشق", "بغداد"]}
 _GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات"]}
 # "موالية لدمشق": pro-Damascus, an allegiance, not a place
 _ALLEGIANCE = {normalize(w) for w in ["موالية", "موالي", "الموالية", "الموالي", "الموالين", "موالين", "الموالون", "موالون",
@@ -194,6 +195,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             break
         if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
             continue
+        if before and before[0][1] in ("مع", "ومع") and match.key in _CAPITALS:
+            continue  # "توصلت إلى اتفاق مع دمشق": the government, not the city
         if before and _strip_proclitic(before[0][1]) in _GOVERNMENT_WORDS:
             continue  # "نظام دمشق", "حكومة بغداد": the government, not the city
         if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
