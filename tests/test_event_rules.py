@@ -121,3 +121,16 @@ def test_setting_fire_is_a_riot_for_a_crowd_and_destruction_for_armed_men(full_e
     arson = "قام مسلحو جبهة النصرة، الأحد، بحرق معبر القنيطرة بين الجولان المحتل والأراضي السورية."
     events = [e for e in _events(full_extractor, arson, dt.date(2018, 7, 22)) if e.status == "event"]
     assert [(e.sub_event_type, e.actor1) for e in events] == [("Looting/property destruction", "HTS: Hayat Tahrir al-Sham")]
+
+
+def test_a_described_group_and_its_name_are_one_actor(full_extractor):
+    text = ("وأضاف أن تحالفا لقوات المعارضة يعرف باسم (جيش الفتح) استهدف قريتي الفوعة وكفريا الشماليتين أمس.")
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 7, 23)) if e.status == "event"]
+    assert all(e.sub_event_type != "Armed clash" for e in events)
+
+
+def test_an_agreement_happens_where_it_applies_not_where_people_are_sent(full_extractor):
+    text = ("والاتفاق الذي أعلن، الخميس، يقضي بتهجير رافضي التسوية مع النظام من مدنيين ومقاتلين وعائلاتهم، باتجاه "
+            "إدلب، وتسوية أوضاع من يقبل بحكم النظام في القنيطرة.")
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 7, 22)) if e.status == "event"]
+    assert [(e.sub_event_type, e.admin1, str(e.event_date)) for e in events] == [("Agreement", "Quneitra", "2018-07-19")]

@@ -55,6 +55,7 @@ _NATIONALITY_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "
                       "Remote explosive/landmine/IED", "attack", "clash"}
 _AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
 _COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
+_DESTINATION = re.compile(r"(?<!\w)(?:باتجاه|نحو|الي|إلى|صوب)\s*$")
 # words between a place and the larger one that contains it ("حي الكرادة وسط العاصمة بغداد")
 _CONTAINER_GAP = re.compile(r"(?<!\w)(?:وسط|العاصمه|عاصمه|مدينه|محافظه|قضاء|ناحيه|ريف|بريف|مركز|داخل)(?!\w)")
 # a lead that reports a running toll: "ارتفع عدد قتلى الاحتجاجات ... إلى 11"، "ارتفعت حصيلة ..."
@@ -390,6 +391,9 @@ class Extractor:
         # an evacuation happens where it leaves from ("خروج المسلحين من بلدة حرستا")
         located = places if draft.sub_event_type == "Non-violent transfer of territory" else \
             [p for p in places if not p.origin] or places
+        if draft.sub_event_type in ("Non-violent transfer of territory", "Agreement"):
+            # "يقضي بتهجير ... باتجاه إدلب ... في القنيطرة": where they are sent is not where it happens
+            located = [p for p in located if not _DESTINATION.search(m.norm, max(0, p.head_start - 8), p.head_start)] or located
         if focus_country:
             # a village known only in the other country is a namesake, not this article's place
             located = [p for p in located if any(c.country == focus_country or c.kind in ("governorate", "feature")

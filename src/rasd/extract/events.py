@@ -308,10 +308,22 @@ def _in_other_relative_clause(norm: str, mention: ActorMention, trigger: tuple[i
 _CLAUSE_END = re.compile(r"[،,؛;:.!?؟]")
 
 
+_KNOWN_AS = re.compile(r"\s*(?:يعرف|يعرفون|تعرف|المعروف|المعروفه|المعروفين|يدعي|تدعي|يسمي|تسمي)\s+(?:باسم|بـ|ب)?\s*[\"«(]*\s*")
+
+
+def _named_next(norm: str, mention: ActorMention, actors: list[ActorMention]) -> bool:
+    """A description followed by its name ("تحالفا لقوات المعارضة يعرف باسم (جيش الفتح)"): one
+    actor, the named one; the description is not a second side."""
+    known = _KNOWN_AS.match(norm, mention.end)
+    return known is not None and any(a.start <= known.end() + 2 and a.start >= known.end() - 1 and a is not mention
+                                     for a in actors)
+
+
 def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int, TriggerEntry],
                   speakers: set[int]) -> tuple[ActorMention | None, ActorMention | None, list[ActorMention]]:
     """actor1 (agent), actor2 (target or counterpart) and associates of one event."""
     actors = [a for a in actors if not _in_other_relative_clause(norm, a, trigger)] or actors
+    actors = [a for a in actors if not _named_next(norm, a, actors)]
     # a speaker is a participant only when nobody else is named ("أعلنت القوات العراقية استعادة الموصل")
     participants = [a for a in actors if a.start not in speakers] or list(actors)
     roles = [(a, _role_of(norm, a, trigger)) for a in participants]
