@@ -168,8 +168,11 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future tense"
     if _CONDITIONAL.search(norm, cs, ts):
         return "conditional (في حال، إذا، لو)"
-    previous = [w for _, _, w in _words_between(norm, ws, ts)[-2:]]
-    if (previous and previous[-1] in _BACKGROUND_GOVERNORS) or " ".join(previous) in _BACKGROUND_GOVERNORS:
+    previous = [w for _, _, w in _words_between(norm, ws, ts)[-3:]]
+    last_two = previous[-2:]
+    # "بعد الهجوم"، "مشيرا إلى الهجوم بغاز السارين": the governor may stand before the noun the trigger qualifies
+    if (last_two and last_two[-1] in _BACKGROUND_GOVERNORS) or " ".join(last_two) in _BACKGROUND_GOVERNORS \
+            or (len(previous) == 3 and previous[2].startswith("ال") and " ".join(previous[:2]) in _BACKGROUND_GOVERNORS):
         return "background (after, since, against: a reference, not a report)"
     if _TIME_SINCE.search(norm, ws, ts):
         return "background (بعد يوم من، بعد عام على: a reference to an earlier event)"

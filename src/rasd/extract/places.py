@@ -239,6 +239,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if weak_name and not head:
             if not any(p.kind in _FREE_KINDS for p in candidates):
                 continue
+            if (match.key in stop_words or bare_key in stop_words) and not any(p.kind == "governorate" for p in candidates):
+                continue  # "في بلد دشن فيه التنظيم": a country, not the district of Balad
         if not (free or locative or head):
             continue
         mention = PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin)
