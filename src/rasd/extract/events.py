@@ -229,6 +229,16 @@ def _trigger_words() -> frozenset[str]:
                      for pattern in entry.patterns)
 
 
+@lru_cache(maxsize=1)
+def _single_word_triggers() -> frozenset[str]:
+    """Trigger patterns of one word (قصف، غارات), normalised."""
+    from rasd.extract.lexicons import load_triggers
+    from rasd.normalize import normalize as _normalize
+
+    return frozenset(_normalize(pattern) for entry in load_triggers()[0] if entry.sub_event_type != "none"
+                     for pattern in entry.patterns if " " not in pattern.strip() and not pattern.endswith("*"))
+
+
 def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
     """A future-tense verb (سـ + present prefix) among the words before ``end``."""
     for _, _, word in _words_between(norm, start, end)[-cues.window:]:
@@ -410,7 +420,7 @@ def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_sta
     if not (bare.startswith("ال") or bare.startswith("لل")):
         return False
     before = [w for _, _, w in _words_between(norm, sentence_start, trigger[0])[-3:]]
-    if before and before[-1].lstrip("وفب") in _trigger_words():
+    if before and before[-1].lstrip("وفب") in _single_word_triggers():
         return False  # a construct, "قصف الطيران": the noun is not definite
     for word in before:
         stem = word[1:] if word[:1] in ("و", "ف") and len(word) > 3 else word
@@ -419,7 +429,7 @@ def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_sta
     return True
 
 
-_ANAPHORA_REACH = 3  # sentences: how far back "the shelling" can point
+_ANAPHORA_REACH = 5  # sentences: how far back "the shelling" can point
 
 
 def fold_anaphoric(drafts: list[Draft]) -> list[Draft]:
