@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rasd import code as coding
-from rasd.extract.actors import ActorLexicon, ActorMention, load_actor_lexicon
+from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention, load_actor_lexicon
 from rasd.extract.dates import DateMention, find_dates
 from rasd.extract.events import (
     ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, fold_anaphoric,
@@ -300,7 +300,7 @@ class Extractor:
     def _share_air_actor(drafts: list[Draft]) -> None:
         """An air strike with no named attacker takes the one named for the article's other strikes."""
         named = [d.actor1 for d in drafts if d.sub_event_type == "Air/drone strike" and d.actor1 is not None
-                 and d.actor1.actor.role is None]
+                 and d.actor1.actor.role is None and _has_aircraft(d.actor1.actor)]
         if not named:
             return
         common = Counter(a.actor.name for a in named).most_common(1)[0][0]
@@ -375,6 +375,11 @@ class Extractor:
         elif event_type == "Explosions/Remote violence":
             if draft.actor1 is not None and draft.actor1.actor.role == "civilian":
                 draft.actor2, draft.actor1 = draft.actor1, None
+            if draft.sub_event_type == "Air/drone strike" and draft.actor1 is not None and not _has_aircraft(draft.actor1.actor):
+                # "غارات على تجمعات داعش": an armed group without aircraft is what was struck
+                if draft.actor2 is None:
+                    draft.actor2 = draft.actor1
+                draft.actor1 = None
             if draft.actor1 is None:
                 draft.default_actor1 = ("Unidentified Military Forces" if draft.sub_event_type == "Air/drone strike"
                                         else "Unidentified Armed Group ({country})")
@@ -520,6 +525,12 @@ class Extractor:
         drafts, focus_country = self.drafts(nt, article.published)
         events = [coding.code_event(d, nt, article.id, article.source, focus_country, _COUNTRY_NAMES) for d in drafts]
         return ArticleResult(article, events)
+
+
+def _has_aircraft(actor: ActorEntry) -> bool:
+    """State forces and foreign militaries fly; armed groups (inter 2-3) in Syria and Iraq do not,
+    beyond drones, which the text then names (طائرة مسيرة)."""
+    return actor.inter in (1, 8)
 
 
 def _context(m: ArticleMentions) -> tuple:  # type: ignore[type-arg]
