@@ -258,6 +258,7 @@ class Extractor:
                     draft.explain["event_date"] = "part of a cumulative toll the article's lead reports (no date of its own)"
         drafts = fold_anaphoric(drafts)
         self._share_air_actor(drafts)
+        self._article_counterpart(drafts, m.actors, focus_country)
         return merge_drafts(drafts), focus_country
 
     def _event_units(self, m: ArticleMentions, ss: int, se: int) -> list[tuple[int, int]]:
@@ -310,6 +311,25 @@ class Extractor:
                 draft.actor1 = source
                 draft.default_actor1 = ""
                 draft.explain["actor1"] = f"actors.yaml:{source.actor.id} (named for the article's other air strikes)"
+
+    @staticmethod
+    def _article_counterpart(drafts: list[Draft], actors: list[ActorMention], country: str | None) -> None:
+        """A battle or a capture with one side named takes as the other side the armed actor of the
+        opposite camp the article names most (twice at least): "استعادت قوات النظام بلدة X" in an
+        article about the regime's offensive against the rebels."""
+        # (foreign forces are left out: whom they back is not in the lexicon)
+        armed = [a for a in actors if a.actor.role is None and a.actor.inter != 8]
+        counts = Counter(a.actor.name for a in armed)
+        first = {a.actor.name: a for a in reversed(armed)}
+        for draft in drafts:
+            if draft.actor2 is not None or draft.actor1 is None or draft.sub_event_type not in _TWO_SIDED:
+                continue
+            side = _side(draft.actor1.actor, country)
+            other = next((first[name] for name, n in counts.most_common()
+                          if n >= 2 and _side(first[name].actor, country) != side and name != draft.actor1.actor.name), None)
+            if other is not None:
+                draft.actor2 = other
+                draft.explain["actor2"] = f"actors.yaml:{other.actor.id} (the other side the article names most)"
 
     def _nationality_agent(self, norm: str, trigger: tuple, sentence_end: int) -> ActorMention | None:  # type: ignore[type-arg]
         """The state whose nationality adjective follows a strike or shelling word (غارة تركية)."""
@@ -525,6 +545,14 @@ class Extractor:
         drafts, focus_country = self.drafts(nt, article.published)
         events = [coding.code_event(d, nt, article.id, article.source, focus_country, _COUNTRY_NAMES) for d in drafts]
         return ArticleResult(article, events)
+
+
+_TWO_SIDED = {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"}
+
+
+def _side(actor: ActorEntry, country: str | None) -> str:
+    """The camp of an actor: the state's forces and their foreign allies, or each group its own."""
+    return "state" if actor.inter == 1 and (actor.home == country or country is None) else actor.name
 
 
 def _has_aircraft(actor: ActorEntry) -> bool:
