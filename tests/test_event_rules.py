@@ -134,3 +134,12 @@ def test_an_agreement_happens_where_it_applies_not_where_people_are_sent(full_ex
             "إدلب، وتسوية أوضاع من يقبل بحكم النظام في القنيطرة.")
     events = [e for e in _events(full_extractor, text, dt.date(2018, 7, 22)) if e.status == "event"]
     assert [(e.sub_event_type, e.admin1, str(e.event_date)) for e in events] == [("Agreement", "Quneitra", "2018-07-19")]
+
+
+def test_an_old_event_retold_in_the_pluperfect_is_a_background_candidate(full_extractor):
+    text = ("قتل زعيم مجموعة خراسان بغارة جوية قرب سرمدا أمس.\n"
+            "وكان الفضلي قد استهدف بضربة جوية أمريكية في سبتمبر ايلول 2014 قرب مدينة حلب.")
+    events = _events(full_extractor, text, dt.date(2015, 7, 22))
+    old = [e for e in events if e.event_date and e.event_date.year == 2014]
+    assert old and all(e.status == "candidate" and e.reason == "background" for e in old)
+    assert any(e.status == "event" and str(e.event_date) == "2015-07-21" for e in events)

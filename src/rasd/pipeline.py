@@ -512,6 +512,10 @@ class Extractor:
             draft.time_precision, draft.date_prec = chosen.time_precision, chosen.date_prec
             draft.explain["event_date"] = chosen.rule
             paragraph_date[draft.sentence.paragraph] = chosen
+            if (published - chosen.date).days > _HISTORY_DAYS and self._pluperfect(m.norm, ss, trigger[0]):
+                # "وكان الفضلي قد استهدف بضربة جوية في سبتمبر 2014": an old event re-told as background
+                draft.candidate_reason = "background"
+                draft.explain["event_date"] += " (an earlier event re-told: وكان ... قد, over six months before publication)"
             return
         if dates and all(d.future for d in dates):
             draft.event_date = dates[0].date  # after publication: dropped by the caller
@@ -520,6 +524,8 @@ class Extractor:
         if inherited is not None:
             draft.event_date, draft.time_precision, draft.date_prec = inherited.date, inherited.time_precision, inherited.date_prec
             draft.explain["event_date"] = f"{inherited.rule} (earlier in the paragraph)"
+            if (published - inherited.date).days > _HISTORY_DAYS:
+                draft.candidate_reason = "background"  # a paragraph that re-tells old events
             return
         if _in(m.background, ss, se) or self._pluperfect(m.norm, ss, trigger[0]):
             draft.background = True
@@ -547,6 +553,7 @@ class Extractor:
         return ArticleResult(article, events)
 
 
+_HISTORY_DAYS = 183
 _TWO_SIDED = {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"}
 
 

@@ -86,6 +86,7 @@ class Draft:
     fatalities: list[FatalityMention] = field(default_factory=list)
     background: bool = False
     anaphoric: bool = False  # the trigger refers back to an event already told (وأسفر القصف عن ...)
+    candidate_reason: str = ""  # set when the event is kept for review only (e.g. "background")
     sentence_index: int = -1
     unlocated_reason: str = ""
     explain: dict[str, str] = field(default_factory=dict)
@@ -490,6 +491,8 @@ def _actor_name(a: ActorMention | None) -> str:
 def _same_event(a: Draft, b: Draft) -> bool:
     if a.event_type != b.event_type:
         return False
+    if bool(a.candidate_reason) != bool(b.candidate_reason):
+        return False  # an old event re-told is not today's report of it
     if a.sentence is b.sentence and a.place is not None and b.place is not None:
         return False  # one sentence split into places on purpose: one event each
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
