@@ -187,6 +187,10 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 break
             if word in _LOCATIVE or bare in _LOCATIVE:
                 locative = True
+                if word == "من" and index + 1 < len(before) and (before[index + 1][1] in _NEAR
+                                                                 or _strip_proclitic(before[index + 1][1]) in _NEAR):
+                    near = True  # "بالقرب من حقلي غرب القرنة": near, not "from"
+                    break
                 origin = (word in _ORIGIN and index <= 1) or _origin_phrase(before[index:])
                 break
             if bare in _BASES or word == "انطلاقا":
