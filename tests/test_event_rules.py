@@ -143,3 +143,19 @@ def test_an_old_event_retold_in_the_pluperfect_is_a_background_candidate(full_ex
     old = [e for e in events if e.event_date and e.event_date.year == 2014]
     assert old and all(e.status == "candidate" and e.reason == "background" for e in old)
     assert any(e.status == "event" and str(e.event_date) == "2015-07-21" for e in events)
+
+
+def test_an_attack_on_a_patrol_by_unknown_men_is_a_battle_in_the_city_named_before(full_extractor):
+    text = ("وأعلنت قوى الأمن الداخلي في مدينة الرقة حالة الطوارئ.\n"
+            "كما قتل الأحد الماضي 5 عناصر من الشرطة التابعة لقوات سوريا الديمقراطية، نتيجة استهداف دورية لهم في "
+            "المدينة، من دون أن تتبين الجهة المسؤولة.")
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 6, 24)) if e.status == "event"]
+    assert [(e.sub_event_type, e.location, str(e.event_date), e.actor1) for e in events] == [
+        ("Armed clash", "Ar-Raqqa", "2018-06-17", "Unidentified Armed Group (Syria)")]
+
+
+def test_who_holds_the_area_is_not_a_side_and_years_of_rule_are_not_an_event(full_extractor):
+    text = "قتل 19 شخصا على الأقل، الخميس، في المنطقة الجنوبية الخاضعة لسيطرة فيلق الرحمن بالغوطة الشرقية."
+    assert all(e.sub_event_type != "Armed clash" for e in _events(full_extractor, text, dt.date(2018, 3, 22)))
+    text = "وخلال أكثر من 3 أعوام من سيطرته على مدينة الرقة، نفذ التنظيم المتطرف عمليات قتل وإعدام جماعية."
+    assert not [e for e in _events(full_extractor, text, dt.date(2018, 7, 3)) if e.status == "event"]

@@ -403,8 +403,11 @@ class Extractor:
             if draft.actor1 is None:
                 draft.default_actor1 = ("Unidentified Military Forces" if draft.sub_event_type == "Air/drone strike"
                                         else "Unidentified Armed Group ({country})")
-        elif event_type == "Battles" and draft.actor2 is not None and draft.actor2.actor.role == "civilian":
-            draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
+        elif event_type == "Battles":
+            if draft.actor2 is not None and draft.actor2.actor.role == "civilian":
+                draft.actor2 = None  # civilians are never actors in Battles; their deaths count in fatalities
+            if draft.actor1 is None and draft.actor2 is not None:
+                draft.default_actor1 = "Unidentified Armed Group ({country})"  # an attack on forces by unknown men
 
     def _place(self, draft: Draft, m: ArticleMentions, ss: int, se: int, in_speech, focus_country: str | None,  # type: ignore[no-untyped-def]
                focus_admin1: Counter[str], last_in_paragraph: dict[int, Draft],
@@ -447,6 +450,16 @@ class Extractor:
                 chosen = replace(chosen, geo_precision=2, where_prec=2, rule="places.route_across_places")
             draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (confidence {chosen.confidence:.2f})"
             return [chosen]
+        generic = _GENERIC_PLACE.search(m.norm, ss, se)
+        if generic is not None:
+            # "نتيجة استهداف دورية لهم في المدينة": the town last named before it
+            kinds = _GENERIC_KINDS[generic.group(1)]
+            earlier = [p for p in m.places if p.end <= generic.start() and not p.origin
+                       and any(c.kind in kinds for c in p.candidates)]
+            if earlier:
+                chosen = resolve(earlier[-1], self.gazetteer, dict(focus_admin1), focus_country, _context(m))
+                draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (places.anaphor: {generic.group(1)})"
+                return [chosen]
         previous = last_in_paragraph.get(draft.sentence.paragraph)
         recent = previous is not None and previous.sentence_index >= draft.sentence_index - 1
         if previous is not None and previous.place is not None and (recent or not preceding_places):
@@ -554,6 +567,9 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
+# "في المدينة"، "داخل البلدة": a place named earlier in the article
+_GENERIC_PLACE = re.compile(r"(?<!\w)(?:في|داخل|علي|الي|قرب|من)\s+(المدينه|البلده|القريه|المخيم)(?!\w)")
+_GENERIC_KINDS = {"المدينه": ("locality",), "البلده": ("locality",), "القريه": ("locality",), "المخيم": ("feature",)}
 _TWO_SIDED = {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"}
 
 

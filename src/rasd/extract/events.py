@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention
@@ -35,7 +35,9 @@ _WORD = re.compile(r"\w+")
 _TARGET_BEFORE = {"علي", "ضد", "مواقع", "موقع", "مقرات", "مقر", "نقاط", "نقطه", "معاقل", "تجمعات", "صفوف", "رتل", "ارتال",
                   "دوريه", "حاجز", "ثكنه", "استهداف", "مهاجمه", "اغتيال", "اختطاف", "اعتقال", "مقتل", "اصابه", "قتل",
                   "لصالح", "بحق", "بين", "تجاه", "باتجاه", "سيارة", "سياره", "عربه", "اليات", "اليه", "منزل", "قافله",
-                  "حافله", "طائره", "مروحيه", "لسيطره", "سيطره", "نفوذ", "معقل", "معاقل", "تحصينات"}
+                  "حافله", "طائره", "مروحيه", "معقل", "معاقل", "تحصينات"}
+# "في المنطقة الخاضعة لسيطرة فيلق الرحمن": who holds the place, not a side of the event
+_CONTROL_BEFORE = {"لسيطره", "سيطره", "نفوذ", "لنفوذ"}
 # Arabic puts the verb first: the actor right after a past-tense verb is its subject (VSO),
 # "قصفت قوات النظام بلدة كفرنبل" -- the regime shelled the town.
 _AGENT_BEFORE = {"استهدف", "استهدفت", "استهدفوا", "يستهدف", "تستهدف", "هاجم", "هاجمت", "هاجموا", "قصفت", "قصفوا",
@@ -54,6 +56,7 @@ _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
 _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
                          "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري", "مشيرا الي",
                          "مشيره الي", "اشار الي", "اشارت الي"}
+_BOMBARDMENT = {"Air/drone strike", "Shelling/artillery/missile attack"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
                       "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
@@ -187,6 +190,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"
+    if _DURATION.search(norm, sentence_span[0], ce):
+        return "a span of time (خلال أكثر من 3 أعوام): a trend, not one event"
     since = _SINCE.search(norm, cs, ce)
     if since is not None and since.group(1) not in _SINCE_TODAY:
         return "a span of time (منذ طرده من الرقة، منذ أسابيع): a trend, not one event"
@@ -198,6 +203,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
 # "بعد يوم من إعلان ..."، "بعد عام تماما على ضربات ...": the trigger is the earlier event a report measures from
 # (a day or hours before is still this report's news: "بعد يوم من إعلان تركيا السيطرة على عفرين")
 _TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
+_DURATION = re.compile(r"(?<!\w)[و]?(?:خلال|طيله|طوال|علي مدي|علي مدار)\s+(?:اكثر من\s+|نحو\s+|قرابه\s+)?(?:\S+\s+)?"
+                       r"(?:اعوام|سنوات|سنين|اشهر|شهور|عامين|سنتين|عقود|عقد)(?!\w)")
 _TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")
 _SINCE = re.compile(r"(?<!\w)[و]?منذ\s+(\S+)")
 # "منذ صباح اليوم", "منذ ساعات": a live report of today's fighting, not a trend
@@ -294,6 +301,8 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
         return "target"
     if prev in _MEMBERS and len(words) >= 2 and (words[-2] == "من" or words[-2].isdigit()):
         return "target"  # "قتل 15 من عناصر تنظيم داعش": the dead are members of X
+    if prev == "من" and len(words) >= 2 and words[-2] in _MEMBERS:
+        return "target"  # "قتل 5 عناصر من الشرطة"
     if mention.surface.split()[0].lstrip("وبلف") in _AIRCRAFT and trigger[2].sub_event_type in _EXPLOSION_TYPES:
         return "agent"  # "طائرات التحالف": aircraft carry out the strike
     surface = mention.surface
@@ -322,22 +331,37 @@ def _in_other_relative_clause(norm: str, mention: ActorMention, trigger: tuple[i
 _CLAUSE_END = re.compile(r"[،,؛;:.!?؟]")
 
 
-_KNOWN_AS = re.compile(r"\s*(?:يعرف|يعرفون|تعرف|المعروف|المعروفه|المعروفين|يدعي|تدعي|يسمي|تسمي)\s+(?:باسم|بـ|ب)?\s*[\"«(]*\s*")
+_KNOWN_AS = re.compile(r"\s*(?:(?:يعرف|يعرفون|تعرف|المعروف|المعروفه|المعروفين|يدعي|تدعي|يسمي|تسمي)\s+(?:باسم|بـ|ب)?"
+                       r"|(?:التابعه|التابع|التابعين|التابعون)\s+)\s*[\"«(]*\s*")
 
 
-def _named_next(norm: str, mention: ActorMention, actors: list[ActorMention]) -> bool:
-    """A description followed by its name ("تحالفا لقوات المعارضة يعرف باسم (جيش الفتح)"): one
-    actor, the named one; the description is not a second side."""
-    known = _KNOWN_AS.match(norm, mention.end)
-    return known is not None and any(a.start <= known.end() + 2 and a.start >= known.end() - 1 and a is not mention
-                                     for a in actors)
+def _merge_named(norm: str, actors: list[ActorMention]) -> list[ActorMention]:
+    """A description followed by its name or its owner ("تحالفا لقوات المعارضة يعرف باسم (جيش الفتح)",
+    "عناصر من الشرطة التابعة لقوات سوريا الديمقراطية"): one actor, the named one, standing where
+    the description stands (so it keeps the description's role); not a second side."""
+    out: list[ActorMention] = []
+    skip: set[int] = set()
+    for mention in actors:
+        if id(mention) in skip:
+            continue
+        known = _KNOWN_AS.match(norm, mention.end)
+        named = next((a for a in actors if known is not None and a is not mention
+                      and known.end() - 1 <= a.start <= known.end() + 2), None)
+        if named is not None:
+            skip.add(id(named))
+            mention = replace(mention, actor=named.actor, surface=named.surface)
+        out.append(mention)
+    return out
 
 
 def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int, TriggerEntry],
                   speakers: set[int]) -> tuple[ActorMention | None, ActorMention | None, list[ActorMention]]:
     """actor1 (agent), actor2 (target or counterpart) and associates of one event."""
     actors = [a for a in actors if not _in_other_relative_clause(norm, a, trigger)] or actors
-    actors = [a for a in actors if not _named_next(norm, a, actors)]
+    actors = _merge_named(norm, actors)
+    held_by = [a for a in actors if a.start > trigger[1] and _words_between(norm, max(0, a.start - 20), a.start)
+               and _words_between(norm, max(0, a.start - 20), a.start)[-1][2] in _CONTROL_BEFORE]
+    actors = [a for a in actors if a not in held_by] or actors
     # a speaker is a participant only when nobody else is named ("أعلنت القوات العراقية استعادة الموصل")
     participants = [a for a in actors if a.start not in speakers] or list(actors)
     roles = [(a, _role_of(norm, a, trigger)) for a in participants]
@@ -391,6 +415,8 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
     if kind == "attack":
         if actor2 is not None and actor2.role == "civilian":
             return "Attack"
+        if actor1 is None and actor2 is not None and actor2.role is None:
+            return "Armed clash"  # "قتل 5 عناصر من الشرطة نتيجة استهداف دورية لهم": armed men attacked by unknown ones
         if actor1 is not None and actor2 is not None:
             return "Armed clash"
         return None
@@ -401,6 +427,10 @@ def best_trigger(triggers: list[tuple[int, int, TriggerEntry]], resolved: dict[i
     """The trigger whose sub-event type stands highest in ACLED's hierarchy (strong before weak)."""
     # a weak word counts beside strong ones when the actors make it a riot ("هاجم متظاهرون مقرا")
     strong = [t for t in triggers if t[0] in resolved and (not t[2].weak or resolved[t[0]] in EVENT_TYPES["Riots"])]
+    if strong and all(resolved[t[0]] in EVENT_TYPES["Strategic developments"] for t in strong):
+        # "قتل 5 عناصر نتيجة استهداف دورية لهم": violence outranks the patrol it hit (ACLED's hierarchy)
+        strong += [t for t in triggers if t[0] in resolved and t[2].weak
+                   and resolved[t[0]] not in EVENT_TYPES["Strategic developments"]]
     pool = strong or [t for t in triggers if t[0] in resolved]
     if not pool:
         return None
@@ -496,6 +526,11 @@ def _same_event(a: Draft, b: Draft) -> bool:
     if a.sentence is b.sentence and a.place is not None and b.place is not None:
         return False  # one sentence split into places on purpose: one event each
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
+        return False
+    if a.sub_event_type != b.sub_event_type and not (a.trigger.weak or b.trigger.weak) \
+            and not {a.sub_event_type, b.sub_event_type} <= _BOMBARDMENT:
+        # a car bomb in one sentence and an air raid in another are two events; shelling and an air
+        # strike on one place and day are one bombardment (قصفت الطائرات ...), coded as the air strike
         return False
     # a default ("Unidentified Armed Group", "Civilians") is what rasd assumes, not what the text
     # says, so it never conflicts with a named actor
