@@ -257,6 +257,13 @@ class Extractor:
                     draft.background, draft.event_date, draft.time_precision, draft.date_prec = True, None, None, None
                     draft.explain["event_date"] = "part of a cumulative toll the article's lead reports (no date of its own)"
         drafts = fold_anaphoric(drafts)
+        for draft in drafts:
+            if draft.event_date is not None and (published - draft.event_date).days > _OLD_EVENT_DAYS:
+                draft.candidate_reason = "background"  # "ففي 14 أبريل من عام 2001 شنت إسرائيل غارة": history
+                draft.explain["event_date"] = draft.explain.get("event_date", "") + " (over two years before publication: history)"
+            elif draft.fatalities and draft.fatality_triple()[0] >= _AGGREGATE_DEATHS:
+                draft.candidate_reason = "aggregate"  # "أعدم التنظيم أكثر من ألفي عراقي": a toll, not one event
+                draft.explain["fatalities"] = draft.explain.get("fatalities", "") + " (a toll of a thousand or more: an aggregate)"
         self._share_air_actor(drafts)
         self._article_counterpart(drafts, m.actors, focus_country)
         return merge_drafts(drafts), focus_country
@@ -567,6 +574,8 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
+_OLD_EVENT_DAYS = 730
+_AGGREGATE_DEATHS = 1000
 # "في المدينة"، "داخل البلدة": a place named earlier in the article
 _GENERIC_PLACE = re.compile(r"(?<!\w)(?:في|داخل|علي|الي|قرب|من)\s+(المدينه|البلده|القريه|المخيم)(?!\w)")
 _GENERIC_KINDS = {"المدينه": ("locality",), "البلده": ("locality",), "القريه": ("locality",), "المخيم": ("feature",)}
