@@ -494,15 +494,22 @@ class Extractor:
         chosen: list[PlaceMention] = []
         for mentions in by_clause.values():
             precise: list[PlaceMention] = []
+            anchor_end = -1
             for p in mentions:
                 if p.most_specific_rank > 1:
+                    continue
+                if anchor_end >= 0 and norm[anchor_end:p.head_start].strip(" ،,") in ("", "و") \
+                        or (anchor_end >= 0 and norm[anchor_end:p.start].strip(" ،,").startswith("و")
+                            and p.start - anchor_end < 8):
+                    anchor_end = p.end  # "المجاور لمخيم اليرموك وحي الحجر الأسود": the list of anchors goes on
                     continue
                 if precise:
                     last = precise[-1]
                     gap = norm[last.end:p.head_start].strip(" ،,")
                     surface = norm[p.start:p.end]
                     bi_prefix = surface.endswith(p.key) and surface[:len(surface) - len(p.key)] in ("ب", "وب")
-                    if p.near and p.start - last.end < 40:
+                    if p.near and (p.start - last.end < 40 or 0 <= p.start - anchor_end < 40):
+                        anchor_end = p.end
                         continue  # an anchor: "كتيبة X غرب بلدة Y"
                     last_gap_word = gap.split()[-1] if gap else ""
                     if (len(gap.split()) <= 2 and last_gap_word in ("في", "ب", "من", "قرب", "بريف", "بمحافظه", "بمدينه")) \
