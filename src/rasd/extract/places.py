@@ -197,6 +197,9 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        first_word = match.key.split()[0]
+        if not head and " " in match.key and _HEADS.get(first_word) in ("governorate", "rural"):
+            head = _HEADS[first_word]  # a name that carries its head ("محافظة إدلب" as one alias)
         if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
             continue
         if before and before[0][1] in ("مع", "ومع") and match.key in _CAPITALS:
