@@ -179,6 +179,7 @@ class Extractor:
                 continue
             before = preceding[2] if preceding[:2] == (sentence.paragraph, sentence_index - 1) else []
             preceding = (sentence.paragraph, sentence_index, [p for p in _in(m.places, ss, se) if not p.origin])
+            whole_sentence = (ss, se)
             for ss, se in self._event_units(m, ss, se):
                 windows = _speech_windows(m, ss, se)
 
@@ -236,7 +237,7 @@ class Extractor:
                         draft.explain[key] = f"default for {draft.sub_event_type}"
                 places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph, before)
                 statement_dates = [d for d in _in(m.dates, ss, se) if d not in sentence_dates and not d.future]
-                self._date(draft, m, sentence_dates, ss, se, published, paragraph_date, best, statement_dates)
+                self._date(draft, m, sentence_dates, *whole_sentence, published, paragraph_date, best, statement_dates)
                 if draft.event_date is not None and draft.event_date > published:
                     continue  # a plan or an announcement of something to come
                 for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):

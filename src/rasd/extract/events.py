@@ -190,6 +190,9 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"
+    for number in _BIG_NUMBER.finditer(norm, cs, ce):
+        if not 1950 <= int(number.group()) <= 2030:
+            return "aggregate or trend (a count in the thousands)"
     if _DURATION.search(norm, sentence_span[0], ce):
         return "a span of time (خلال أكثر من 3 أعوام): a trend, not one event"
     since = _SINCE.search(norm, cs, ce)
@@ -205,6 +208,7 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
 _TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
 _DURATION = re.compile(r"(?<!\w)[و]?(?:خلال|طيله|طوال|علي مدي|علي مدار)\s+(?:اكثر من\s+|نحو\s+|قرابه\s+)?(?:\S+\s+)?"
                        r"(?:اعوام|سنوات|سنين|اشهر|شهور|عامين|سنتين|عقود|عقد)(?!\w)")
+_BIG_NUMBER = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
 _TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")
 _SINCE = re.compile(r"(?<!\w)[و]?منذ\s+(\S+)")
 # "منذ صباح اليوم", "منذ ساعات": a live report of today's fighting, not a trend
