@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from rasd.extract.fatalities import FatalityMention, combine, find_fatalities
 from rasd.extract.lexicons import CueMatchers, TriggerEntry, load_cues, load_triggers
-from rasd.extract.places import PlaceMention, ResolvedPlace, find_place_mentions, resolve
+from rasd.extract.places import PlaceMention, ResolvedPlace, _km, find_place_mentions, resolve
 from functools import lru_cache
 
 from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
@@ -193,7 +193,8 @@ class Extractor:
                 sentence_fatalities = _in(m.fatalities, ss, se)
                 if not live:
                     if sentence_dates and not any(d.future for d in sentence_dates):
-                        paragraph_date[sentence.paragraph] = sentence_dates[0]
+                        if (published - sentence_dates[0].date).days <= _INHERIT_DAYS:
+                            paragraph_date[sentence.paragraph] = sentence_dates[0]
                     continue
                 actors = _in(m.actors, ss, se)
                 speakers = {a.start for a in actors if in_speech(a.start)}
@@ -431,14 +432,17 @@ class Extractor:
             # "يقضي بتهجير ... باتجاه إدلب ... في القنيطرة": where they are sent is not where it happens
             located = [p for p in located if not _DESTINATION.search(m.norm, max(0, p.head_start - 8), p.head_start)] or located
         if focus_country:
-            # a village known only in the other country is a namesake, not this article's place
-            located = [p for p in located if any(c.country == focus_country or c.kind in ("governorate", "feature")
-                                                 or c.population >= 20000 for c in p.candidates)]
+            # a village known only in the other country is a namesake, not this article's place,
+            # unless the sentence names that country ("في منطقة هجين بشرق سوريا")
+            here = {focus_country} | {iso for iso, pattern in _COUNTRY_WORDS.items() if pattern.search(m.norm, ss, se)}
+            located = [p for p in located if any(c.country in here or c.kind in ("governorate", "feature")
+                                                 or c.population >= 100000 for c in p.candidates)]
         focus = dict(focus_admin1)
         if located:
             split = self._event_places(located, m.norm, (ss, se))
+            anchors = [p for p in located if p.near and len(p.candidates) == 1 or p.most_specific_rank >= 3]
             if len(split) >= 2 and draft.sub_event_type not in _AREA_EVENTS:
-                return [resolve(p, self.gazetteer, focus, focus_country, _context(m)) for p in split]
+                return [self._resolve_near(p, anchors, focus, focus_country, m) for p in split]
             village = _UNRESOLVED_VILLAGE.search(m.norm, ss, se)
             # a village the gazetteer lacks, or knows only by part of its name (السعدة of السعدة الغربية)
             unresolved_village = village is not None and not any(
@@ -449,7 +453,7 @@ class Extractor:
                 # "قرية X جنوبي Y" with X not in the gazetteer: the event is near Y.
                 near = [p for p in located if p.near]
                 ordered = near + [p for p in ordered if p not in near]
-            chosen = resolve(ordered[0], self.gazetteer, focus, focus_country, _context(m))
+            chosen = self._resolve_near(ordered[0], anchors, focus, focus_country, m)
             if unresolved_village and chosen.geo_precision == 1:
                 chosen = replace(chosen, geo_precision=2, where_prec=2, confidence=chosen.confidence * 0.8,
                                  rule="places.unknown_village_near")
@@ -483,6 +487,23 @@ class Extractor:
         draft.unlocated_reason = "unlocated"
         draft.explain["location"] = "no place below country level in the sentence or its paragraph"
         return []
+
+    def _resolve_near(self, mention: PlaceMention, anchors: list[PlaceMention], focus: dict[str, int],
+                      focus_country: str | None, m: ArticleMentions) -> ResolvedPlace:
+        """Resolve a mention; among namesakes, the one near the sentence's anchor wins ("الزعفرانية
+        بجنوب بغداد" is Baghdad's al-Za'faraniyah, not the Anbar village)."""
+        chosen = resolve(mention, self.gazetteer, focus, focus_country, _context(m))
+        if len(mention.candidates) < 2 or chosen.geo_precision != 1:
+            return chosen
+        points = [a.candidates[0] for a in anchors if a is not mention and a.candidates]
+        if not points:
+            return chosen
+        nearest = min(mention.candidates, key=lambda c: min(_km(c, p) for p in points))
+        if nearest.id != chosen.place.id and min(_km(nearest, p) for p in points) <= _ANCHOR_KM:
+            only = replace(mention, candidates=(nearest,))
+            picked = resolve(only, self.gazetteer, focus, focus_country, ())
+            return replace(picked, rule=picked.rule + ":near_the_sentence's_anchor")
+        return chosen
 
     @staticmethod
     def _event_places(located: list[PlaceMention], norm: str, sentence_span: tuple[int, int]) -> list[PlaceMention]:
@@ -532,15 +553,20 @@ class Extractor:
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger,
               statement_dates: list[DateMention] = ()) -> None:  # type: ignore[assignment]
-        usable = [d for d in dates if not d.future]
+        # "تحطمت طائرة أثناء قصفها حيا ... التي تسيطر عليها الفصائل منذ 28 مايو": a period's start after
+        # the trigger dates something else ("ومنذ بداية يوليو، خرج الآلاف" before it dates the event)
+        usable = [d for d in dates if not d.future
+                  and not (d.start > trigger[0] and _SINCE_BEFORE.search(m.norm, max(0, d.start - 8), d.start))]
         if usable:
             before = [d for d in usable if d.start <= trigger[0]]
             chosen = before[-1] if before else usable[0]
             draft.date, draft.event_date = chosen, chosen.date
             draft.time_precision, draft.date_prec = chosen.time_precision, chosen.date_prec
             draft.explain["event_date"] = chosen.rule
-            paragraph_date[draft.sentence.paragraph] = chosen
-            if (published - chosen.date).days > _HISTORY_DAYS and self._pluperfect(m.norm, ss, trigger[0]):
+            if (published - chosen.date).days <= _INHERIT_DAYS:
+                # a date long past (a background sentence) does not date the paragraph's later reports
+                paragraph_date[draft.sentence.paragraph] = chosen
+            if (published - chosen.date).days > _HISTORY_DAYS and self._retold(m.norm, ss, trigger[0]):
                 # "وكان الفضلي قد استهدف بضربة جوية في سبتمبر 2014": an old event re-told as background
                 draft.candidate_reason = "background"
                 draft.explain["event_date"] += " (an earlier event re-told: وكان ... قد, over six months before publication)"
@@ -568,6 +594,12 @@ class Extractor:
         draft.event_date, draft.time_precision, draft.date_prec = published, 2, 2
         draft.explain["event_date"] = "dates.publication_default (no date words; reported as current)"
 
+    def _retold(self, norm: str, ss: int, trigger_start: int) -> bool:
+        """A sentence that opens with كان/وكانت ("وكانت السلطات أعلنت في يناير الماضي تحرير ..."):
+        with a date long past, a re-told event, with or without قد."""
+        words = norm[ss:trigger_start].split()[:1]
+        return bool(words) and words[0] in self.cues.background_words
+
     def _pluperfect(self, norm: str, ss: int, trigger_start: int) -> bool:
         words = norm[ss:trigger_start].split()[:3]
         return bool(words) and words[0] in self.cues.background_words and "قد" in norm[ss:trigger_start].split()
@@ -582,6 +614,10 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
+_INHERIT_DAYS = 31
+_ANCHOR_KM = 40.0
+# "التي تسيطر عليها فصائل المعارضة منذ 28 مايو": a period's start, not the day of the event
+_SINCE_BEFORE = re.compile(r"(?<!\w)[و]?منذ\s*$")
 _OLD_EVENT_DAYS = 730
 _AGGREGATE_DEATHS = 1000
 # "في المدينة"، "داخل البلدة": a place named earlier in the article

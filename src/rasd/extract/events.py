@@ -55,7 +55,8 @@ _LAM_AGENT_TRIGGERS = {"airstrike", "shelling", "ied", "suicide", "chemical"}
 _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
 _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
                          "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري", "مشيرا الي",
-                         "مشيره الي", "اشار الي", "اشارت الي"}
+                         "مشيره الي", "اشار الي", "اشارت الي", "رغم", "برغم", "بالرغم من", "علي الرغم من",
+                         "الرغم من"}
 _BOMBARDMENT = {"Air/drone strike", "Shelling/artillery/missile attack"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
@@ -305,8 +306,8 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
         return "target"
     if prev in _MEMBERS and len(words) >= 2 and (words[-2] == "من" or words[-2].isdigit()):
         return "target"  # "قتل 15 من عناصر تنظيم داعش": the dead are members of X
-    if prev == "من" and len(words) >= 2 and words[-2] in _MEMBERS:
-        return "target"  # "قتل 5 عناصر من الشرطة"
+    if prev == "من" and len(words) >= 2 and (words[-2] in _MEMBERS or words[-2].isdigit()):
+        return "target"  # "قتل 5 عناصر من الشرطة"، "مقتل وجرح 45 من الجيش"
     if mention.surface.split()[0].lstrip("وبلف") in _AIRCRAFT and trigger[2].sub_event_type in _EXPLOSION_TYPES:
         return "agent"  # "طائرات التحالف": aircraft carry out the strike
     surface = mention.surface
@@ -400,6 +401,9 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
         return "Excessive force against protesters"  # "قتل أحد المتظاهرين برصاص الشرطة"
     if crowd and kind in ("territory", "attack", "clash", "Armed clash"):
         return "Violent demonstration"  # "اقتحم متظاهرون مطار النجف": a riot, not a battle
+    if kind == "agreement":
+        armed = [a for a in (actor1, actor2) if a is not None and a.role is None]
+        return "Agreement" if armed else None
     if kind == "burning":
         if crowd:
             return "Violent demonstration"
@@ -455,6 +459,8 @@ def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_sta
     if not (bare.startswith("ال") or bare.startswith("لل")):
         return False
     before = [w for _, _, w in _words_between(norm, sentence_start, trigger[0])[-3:]]
+    if before and before[-1] in _DEMONSTRATIVES:
+        return True  # "ويعد هذا التفجير ...": this very bombing
     if before and before[-1].lstrip("وفب") in _single_word_triggers():
         return False  # a construct, "قصف الطيران": the noun is not definite
     for word in before:
@@ -465,6 +471,7 @@ def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_sta
 
 
 _ANAPHORA_REACH = 5  # sentences: how far back "the shelling" can point
+_DEMONSTRATIVES = {"هذا", "هذه", "ذلك", "تلك", "وهذا", "وهذه", "هذين", "هاتين"}
 
 
 def fold_anaphoric(drafts: list[Draft]) -> list[Draft]:

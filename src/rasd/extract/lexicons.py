@@ -17,7 +17,7 @@ from rasd.matcher import PhraseMatcher
 from rasd.normalize import normalize
 from rasd.schema import SUB_EVENT_TO_TYPE
 
-DEFERRED_KINDS = ("territory", "arrest", "attack", "clash", "departure", "burning", "none")
+DEFERRED_KINDS = ("territory", "arrest", "attack", "clash", "departure", "burning", "agreement", "none")
 
 
 class TriggerEntry(BaseModel):
