@@ -203,6 +203,8 @@ class Extractor:
                     a1, a2, _ = assign_actors(norm, actors, t, speakers)
                     kind = resolve_kind(t[2].sub_event_type, a1.actor if a1 else None, a2.actor if a2 else None,
                                         focus_country)
+                    if t[2].sub_event_type == "agreement" and any(a.actor.role is None for a in actors):
+                        kind = "Agreement"  # an armed party anywhere in the sentence ("التسوية مع النظام")
                     if kind:
                         resolved[t[0]] = kind
                 best = best_trigger(live, resolved)
