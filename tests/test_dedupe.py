@@ -103,6 +103,30 @@ def test_dedupe_merge_named_actor_replaces_unidentified() -> None:
         "Military Forces of Syria", "State forces", "State forces-Rebel group")
 
 
+def reported(sentence: str, act: str, **fields: object):  # type: ignore[no-untyped-def]
+    """A record whose source sentence is ``sentence`` and whose trigger is the words ``act``."""
+    start = sentence.index(act)
+    return make_event(source_sentence=sentence, evidence={"trigger": Span(start=start, end=start + len(act), text=act)},
+                      **fields)
+
+
+SUMMARY = "وقال المرصد إن أكثر من 1400 مدني قتلوا في غارات على أريحا منذ 18 شباط."
+SUMMARY_2 = "وتتعرض أريحا لغارات منذ بدء الحملة العسكرية في شباط."
+ONE_DAY = "وقتل مدنيان في غارات على أريحا."
+
+
+def test_dedupe_a_summary_is_never_merged_with_one_days_report() -> None:
+    summary, other_summary = reported(SUMMARY, "غارات"), reported(SUMMARY_2, "لغارات")
+    day = reported(ONE_DAY, "غارات")
+    assert same_incident(day, make_event()).same  # the rest of the rule agrees ...
+    assert same_incident(summary, day).reason == "summary"  # ... but a campaign is not one day of it
+    assert same_incident(day, summary).reason == "summary"
+    assert same_incident(make_event(time_precision=2), summary).reason == "summary"  # nor one week's report
+    assert same_incident(summary, other_summary).same  # two summaries of one campaign may be one record
+    # a record known only to the month is no more a single day than the summary is
+    assert same_incident(summary, make_event(time_precision=3)).same
+
+
 def test_dedupe_map_record_prefers_the_trigger_then_the_sentence_then_the_place() -> None:
     text = "جملة أولى عن قصف على أريحا. جملة ثانية عن اشتباكات في سراقب وقصف على معرة النعمان."
     def at(words: str, **fields: object):  # type: ignore[no-untyped-def]
@@ -139,7 +163,7 @@ def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
     result = score(pairs, decide)
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.78
+    assert result["precision"] >= 0.82
     assert result["recall"] >= 0.52
     for half in halves(pairs).values():
         assert score(half, decide)["precision"] >= 0.75

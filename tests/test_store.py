@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from rasd.schema import Span
 from rasd.store import EventFilter, Store
 from rasd.store.models import ArticleRow, AuditRow, CandidateRow, DeletionRow, EventSourceRow
 from rasd.store.repository import KnownUrl, Rejection, content_hash, normalise_url
@@ -128,6 +129,26 @@ def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion
     store.ingest([make_article("a4")], stub_extractor({"a4": [make_event(event_type="Protests",
                                                                            sub_event_type="Peaceful protest")]}))
     assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR3"]
+    store.close()
+
+
+def test_store_does_not_merge_a_campaign_summary_with_one_days_report(db_url: str) -> None:
+    store = Store.open(db_url)
+    day_sentence = "وقتل مدنيان في اشتباكات قرب أريحا."
+    summary_sentence = "وقتل 300 مدني في اشتباكات قرب أريحا منذ بدء الحملة العسكرية في شباط."
+    def report(sentence: str):  # type: ignore[no-untyped-def]
+        start = sentence.index("اشتباكات")
+        return make_event(source_sentence=sentence,
+                          evidence={"trigger": Span(start=start, end=start + len("اشتباكات"), text="اشتباكات")})
+    extract = stub_extractor({"a1": [report(day_sentence)], "a2": [report(summary_sentence)],
+                              "a3": [report(day_sentence)]})
+    store.ingest([make_article("a1"), make_article("a2")], extract)
+    assert len(list(store.events())) == 2  # the stored day's report is read with its sentence
+    store.ingest([make_article("a3")], extract)
+    assert len(list(store.events())) == 2
+    with store.session() as s:
+        merged_into = s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == "a3")).one()
+    assert merged_into == "SYR1"  # another day's report of the day, not the summary
     store.close()
 
 

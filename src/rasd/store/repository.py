@@ -27,7 +27,7 @@ from rasd.extraction import (
 from rasd.normalize import normalize
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import db as dbmod
-from rasd.store.dedupe import MAX_WINDOW_DAYS, merge_events, same_incident
+from rasd.store.dedupe import MAX_WINDOW_DAYS, coded_fields_agree, merge_events, same_incident
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow,
     RejectedRow,
@@ -378,11 +378,13 @@ class Store:
         )).all()
         # Oldest first by the id's sequence number (the per-country counter is the creation
         # order): a stable order, so a resumed run merges exactly as an uninterrupted one.
-        ids = sorted((c.event_id_cnty for c in candidates if same_incident(c, event).same), key=_sequence_number)
+        ids = sorted((c.event_id_cnty for c in candidates if coded_fields_agree(c, event).same), key=_sequence_number)
         if not ids:
             return []
         own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
-        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None]
+        # the whole rows hold the source sentences, for the rest of the rule (a summary is not one day)
+        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None
+                and same_incident(row, event).same]
 
     def _next_id(self, s: Session, iso3: str) -> str:
         row = s.get(CountrySequenceRow, iso3, with_for_update=True)
