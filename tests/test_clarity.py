@@ -35,6 +35,7 @@ def test_clarity_summary_cues(sentence: str, cue: str) -> None:
     "ونقل المرصد أن قصفا بريا لا يزال يستهدف عفرين منذ منتصف ليل الجمعة وحتى هذه اللحظة.",  # since midnight
     "وقتل أربعة مدنيين في غارة على البلدة منذ يومين.",  # "two days ago"
     "وشن التنظيم هجوما عنيفا هو الأكبر على البوكمال منذ سيطرة قوات النظام عليها.",  # a yardstick
+    "نفذت القوات مئات الضربات الجوية على بلدات درعا في تصعيد غير مسبوق منذ بدء الهجوم على المنطقة.",
     "ارتفعت حصيلة تفجير السيارة المفخخة في بغداد الجديدة إلى 66 قتيلا.",  # one bombing's toll, updated
 ])
 def test_clarity_single_incidents_despite_period_words(sentence: str) -> None:
@@ -77,6 +78,13 @@ def test_clarity_a_relative_clause_about_something_else_does_not_count() -> None
     assert not classify(sentence, 1, trigger=span(sentence, "اتفاق إجلاء")).summary
     besieged = "الغوطة الشرقية التي تتعرض لقصف مستمر منذ 18 فبراير."
     assert classify(besieged, 1, trigger=span(besieged, "لقصف")).summary  # the act is in the clause
+
+
+def test_clarity_a_cue_on_the_other_side_of_a_joined_report_does_not_count() -> None:
+    sentence = ("وتشهد مدن عراقية تظاهرات احتجاجية واسعة منذ الجمعة ضد نقص الخدمات، فيما اقتحم محتجون في "
+                "مدينة النجف مطار المدينة.")
+    assert not classify(sentence, 1, trigger=span(sentence, "اقتحم")).summary  # the storming of the airport
+    assert classify(sentence, 2, trigger=span(sentence, "تظاهرات")).summary  # the wave of protests
 
 
 def test_clarity_of_a_coded_record_and_of_a_stored_row() -> None:

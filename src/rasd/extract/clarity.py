@@ -19,7 +19,8 @@ trigger and its date lie in the sentence, in; a ``Clarity`` out. The cue words a
   record has no precise day: "استمرت الحملة، إذ قتل 29 مدنيا الثلاثاء" is Tuesday's strike.
 
 A cue inside a relative clause that does not hold the act is about something else ("بلدتي الفوعة
-وكفريا اللتين يحاصرهما منذ 3 سنوات مقاتلو المعارضة"). And whatever the cues, the act's own clause
+وكفريا اللتين يحاصرهما منذ 3 سنوات مقاتلو المعارضة"), and so is one on the other side of a word
+that joins two reports ("تظاهرات منذ الجمعة، فيما اقتحم محتجون مطار النجف"). And whatever the cues, the act's own clause
 may give its day (time precision 1, the date inside the clause and not the start of a period):
 "حشدت قوات النظام خلال الأسبوعين الماضيين تعزيزاتها، قبل أن تبدأ قصفا مركزا الخميس" reports
 Thursday's shelling, a single incident.
@@ -41,7 +42,7 @@ _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?؟]")
 _CLITICS = ("و", "ف", "ب", "ل")
 LOOK_AHEAD_WORDS = 3
-LOOK_BEHIND_WORDS = 6  # how far before منذ a comparison word (الأكبر) makes it a yardstick
+LOOK_BEHIND_WORDS = 8  # how far before منذ a comparison word (الأكبر) makes it a yardstick
 
 Offsets = tuple[int, int]
 
@@ -89,7 +90,8 @@ def classify(sentence: str, time_precision: int | None = None, trigger: Offsets 
     day = _to_norm(nt.origin, date) if date else None
     clause = _clause_bounds(norm, 0, len(norm), act[0]) if act else (0, len(norm))
     words = list(_WORD.finditer(norm))
-    # relative clauses that do not hold the act: what is said there is about something else
+    # what is said elsewhere is about something else: relative clauses that do not hold the act,
+    # and the other side of a word joining two reports (فيما، في وقت)
     elsewhere: list[Offsets] = []
     if act is not None:
         for word in words:
@@ -97,6 +99,8 @@ def classify(sentence: str, time_precision: int | None = None, trigger: Offsets 
                 stretch = (word.start(), _clause_bounds(norm, 0, len(norm), word.end() + 1)[1])
                 if not _inside(act, stretch):
                     elsewhere.append(stretch)
+        for joint in cues.separate_reports.find(norm):
+            elsewhere.append((0, joint.start) if act[0] >= joint.end else (joint.start, len(norm)))
 
     periods: list[tuple[Offsets, str]] = []  # period cues, with what they say
     for match in cues.opens_period.find(norm):

@@ -119,6 +119,7 @@ class ClarityCues(BaseModel):
     same_day: tuple[str, ...] = Field(min_length=1)
     comparison: tuple[str, ...] = Field(min_length=1)
     relative: tuple[str, ...] = Field(min_length=1)
+    separate_reports: tuple[str, ...] = Field(min_length=1)
     period: tuple[str, ...] = Field(min_length=1)
     cumulative: tuple[str, ...] = Field(min_length=1)
     ongoing: tuple[str, ...] = Field(min_length=1)
@@ -138,6 +139,7 @@ class ClarityMatchers:
     same_day: frozenset[str]
     comparison: frozenset[str]
     relative: frozenset[str]
+    separate_reports: PhraseMatcher[str]
     period: PhraseMatcher[str]
     cumulative: PhraseMatcher[str]
     ongoing: PhraseMatcher[str]
@@ -154,6 +156,7 @@ def load_clarity() -> ClarityMatchers:
         same_day=frozenset(normalize(w) for w in cues.same_day),
         comparison=frozenset(normalize(w) for w in cues.comparison),
         relative=frozenset(normalize(w) for w in cues.relative),
+        separate_reports=_phrases(cues.separate_reports),
         period=_phrases(cues.period),
         cumulative=_phrases(cues.cumulative),
         ongoing=_phrases(cues.ongoing),
