@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from rasd.extraction import (
@@ -27,7 +27,7 @@ from rasd.extraction import (
 from rasd.normalize import normalize
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import db as dbmod
-from rasd.store.dedupe import MAX_WINDOW_DAYS, merge_events, same_incident
+from rasd.store.dedupe import MAX_WINDOW_DAYS, coded_fields_agree, merge_events, same_incident
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow,
     RejectedRow,
@@ -160,6 +160,23 @@ def iso3_of(event: Event) -> str:
 def _sequence_number(event_id: str) -> int:
     digits = event_id[3:]
     return int(digits) if digits.isdigit() else 0
+
+
+def withdraw_into(s: Session, other: EventRow, kept_row: EventRow, now: int, article_id: str | None) -> None:
+    """``other`` and ``kept_row`` are one incident: ``other``'s (younger) id is withdrawn, a
+    deletion clients can sync, and its reports move over. Its review-queue entry, if it was once a
+    candidate, goes with it (the audit log keeps its history)."""
+    kept_row.report_count += other.report_count
+    s.execute(EventSourceRow.__table__.update()
+              .where(EventSourceRow.event_id_cnty == other.event_id_cnty)
+              .values(event_id_cnty=kept_row.event_id_cnty))
+    s.execute(delete(CandidateRow).where(CandidateRow.event_id_cnty == other.event_id_cnty))
+    s.flush()
+    s.delete(other)
+    s.add(DeletionRow(event_id_cnty=other.event_id_cnty, deleted_at=now,
+                      reason=f"duplicate: merged into {kept_row.event_id_cnty}", merged_into=kept_row.event_id_cnty))
+    s.add(AuditRow(at=now, action="delete", event_id_cnty=other.event_id_cnty, article_id=article_id,
+                   detail={"merged_into": kept_row.event_id_cnty}))
 
 
 def event_from_row(row: EventRow) -> Event:
@@ -336,20 +353,9 @@ class Store:
         merged = merge_events(event_from_row(kept_row), event, now)
         kept_row.report_count += 1
         for other in others:
-            # The new report bridges two stored events: they were one incident all along. The
-            # younger id is withdrawn (a deletion clients can sync) and its reports move over.
+            # The new report bridges two stored events: they were one incident all along.
             merged = merge_events(merged, event_from_row(other), now)
-            kept_row.report_count += other.report_count
-            s.execute(EventSourceRow.__table__.update()
-                      .where(EventSourceRow.event_id_cnty == other.event_id_cnty)
-                      .values(event_id_cnty=kept_row.event_id_cnty))
-            s.flush()
-            s.delete(other)
-            s.add(DeletionRow(event_id_cnty=other.event_id_cnty, deleted_at=now,
-                              reason=f"duplicate: merged into {kept_row.event_id_cnty}",
-                              merged_into=kept_row.event_id_cnty))
-            s.add(AuditRow(at=now, action="delete", event_id_cnty=other.event_id_cnty, article_id=article_id,
-                           detail={"merged_into": kept_row.event_id_cnty}))
+            withdraw_into(s, other, kept_row, now, article_id)
             counts.stored_merged += 1
         before = {name: getattr(kept_row, name) for name in _EVENT_FIELDS}
         for name, value in _row_values(merged).items():
@@ -378,11 +384,13 @@ class Store:
         )).all()
         # Oldest first by the id's sequence number (the per-country counter is the creation
         # order): a stable order, so a resumed run merges exactly as an uninterrupted one.
-        ids = sorted((c.event_id_cnty for c in candidates if same_incident(c, event).same), key=_sequence_number)
+        ids = sorted((c.event_id_cnty for c in candidates if coded_fields_agree(c, event).same), key=_sequence_number)
         if not ids:
             return []
         own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
-        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None]
+        # the whole rows hold the source sentences, for the rest of the rule (a summary is not one day)
+        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None
+                and same_incident(row, event).same]
 
     def _next_id(self, s: Session, iso3: str) -> str:
         row = s.get(CountrySequenceRow, iso3, with_for_update=True)
