@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from rasd import code as coding
 from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention, load_actor_lexicon
+from rasd.extract.clarity import classify_event
 from rasd.extract.dates import DateMention, find_dates
 from rasd.extract.events import (
     ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, fold_anaphoric,
@@ -612,7 +613,7 @@ class Extractor:
         nt = normalize_with_map(article.text)
         drafts, focus_country = self.drafts(nt, article.published)
         events = [coding.code_event(d, nt, article.id, article.source, focus_country, _COUNTRY_NAMES) for d in drafts]
-        return ArticleResult(article, events)
+        return ArticleResult(article, [_mark_summary(e) for e in events])
 
 
 _HISTORY_DAYS = 183
@@ -637,6 +638,17 @@ def _has_aircraft(actor: ActorEntry) -> bool:
     """State forces and foreign militaries fly; armed groups (inter 2-3) in Syria and Iraq do not,
     beyond drones, which the text then names (طائرة مسيرة)."""
     return actor.inter in (1, 8)
+
+
+def _mark_summary(event: Event) -> Event:
+    """A campaign, period or cumulative report (rasd.extract.clarity) is kept for review as a
+    ``summary`` candidate: ACLED codes the days it sums up, not the summary as one event."""
+    clarity = classify_event(event)
+    explain = dict(event.explain)
+    explain["clarity"] = clarity.cue or clarity.label
+    if clarity.summary and event.status == "event":
+        return event.model_copy(update={"status": "candidate", "reason": "summary", "explain": explain})
+    return event.model_copy(update={"explain": explain})
 
 
 def _context(m: ArticleMentions) -> tuple:  # type: ignore[type-arg]
