@@ -121,6 +121,8 @@ def main() -> int:
             print(f"\n{kind}:")
             for row in rows:
                 print("  ", json.dumps(row, ensure_ascii=False))
+    if args.heldout:
+        report.pop("errors", None)  # the held-out set is measured, never read error by error
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
