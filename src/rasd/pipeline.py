@@ -232,6 +232,7 @@ class Extractor:
                               sentences=[sentence])
                 draft.explain["sub_event_type"] = f"triggers.yaml:{best[2].id} ({norm[best[0]:best[1]]})"
                 draft.anaphoric = is_anaphoric(norm, best, ss, self.cues.occurrence_words)
+                draft.demonstrative = _DEMONSTRATIVE_BEFORE.search(norm, max(ss, best[0] - 8), best[0]) is not None
                 draft.sentence_index = sentence_index
                 self._type_defaults(draft)
                 for key, mention in (("actor1", draft.actor1), ("actor2", draft.actor2)):
@@ -617,6 +618,7 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
+_DEMONSTRATIVE_BEFORE = re.compile(r"(?<!\w)[و]?(?:هذا|هذه|هذين|هاتين|تلك|ذلك)\s+$")
 _INHERIT_DAYS = 31
 _ANCHOR_KM = 40.0
 # "التي تسيطر عليها فصائل المعارضة منذ 28 مايو": a period's start, not the day of the event

@@ -47,7 +47,8 @@ _AGENT_BEFORE = {"استهدف", "استهدفت", "استهدفوا", "يسته
                  "قبل", "نفذها", "نفذه", "شنها", "شنه", "تبناه", "تبناها", "شنتها", "نفذتها", "شنته", "القتها",
                  "اطلقتها", "اطلقها", "القاها", "فجرها", "يد", "ايدي", "برصاص", "بنيران", "بقذائف",
                  "بصواريخ", "بغارات", "بغاره", "طائرات", "طيران", "مقاتلات", "مدفعيه"}
-_ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره"}
+_ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره",
+                 "المسنوده", "مسنوده", "المدعومه", "مدعومه", "المدعوم", "مدعوم"}
 _MEMBERS = {"عناصر", "مقاتلي", "مسلحي", "جنود", "افراد", "عنصرا", "مسلحا", "مقاتلا", "جنديا", "اعضاء", "قاده", "قيادات"}
 _AIRCRAFT = {"طائرات", "طيران", "مقاتلات", "مروحيات", "الطائرات", "الطيران", "المقاتلات", "المروحيات", "طائره", "الطائره"}
 _EXPLOSION_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "Chemical weapon"}
@@ -56,7 +57,7 @@ _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
 _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
                          "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري", "مشيرا الي",
                          "مشيره الي", "اشار الي", "اشارت الي", "رغم", "برغم", "بالرغم من", "علي الرغم من",
-                         "الرغم من"}
+                         "الرغم من", "المسوول عن", "المسووليه عن", "مسووليه"}
 _BOMBARDMENT = {"Air/drone strike", "Shelling/artillery/missile attack"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
@@ -91,6 +92,7 @@ class Draft:
     background: bool = False
     anaphoric: bool = False  # the trigger refers back to an event already told (وأسفر القصف عن ...)
     candidate_reason: str = ""  # set when the event is kept for review only (e.g. "background")
+    demonstrative: bool = False  # "هذا التفجير": pointed at, not told
     sentence_index: int = -1
     unlocated_reason: str = ""
     explain: dict[str, str] = field(default_factory=dict)
@@ -181,6 +183,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "background (after, since, against: a reference, not a report)"
     if _TIME_SINCE.search(norm, ws, ts):
         return "background (بعد يوم من، بعد عام على: a reference to an earlier event)"
+    if _AFTERMATH.search(norm, ws, ts):
+        return "background (في أعقاب: the aftermath of an event told as its cause)"
     trigger_word = norm[ts:te].split()[0]
     if _is_purpose(trigger_word, norm, ws, ts):
         return "purpose (لاستعادة، للانسحاب: in order to)"
@@ -209,6 +213,7 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
 _TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
 _DURATION = re.compile(r"(?<!\w)[و]?(?:خلال|طيله|طوال|علي مدي|علي مدار)\s+(?:اكثر من\s+|نحو\s+|قرابه\s+)?(?:\S+\s+)?"
                        r"(?:اعوام|سنوات|سنين|اشهر|شهور|عامين|سنتين|عقود|عقد)(?!\w)")
+_AFTERMATH = re.compile(r"(?<!\w)[و]?(?:في\s+)?اعقاب(?!\w)")
 _BIG_NUMBER = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
 _TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")
 _SINCE = re.compile(r"(?<!\w)[و]?منذ\s+(\S+)")
@@ -460,7 +465,7 @@ def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_sta
         return False
     before = [w for _, _, w in _words_between(norm, sentence_start, trigger[0])[-3:]]
     if before and before[-1] in _DEMONSTRATIVES:
-        return True  # "ويعد هذا التفجير ...": this very bombing
+        return True  # "ويعد هذا التفجير ...": this very bombing (pointed at even with no earlier event)
     if before and before[-1].lstrip("وفب") in _single_word_triggers():
         return False  # a construct, "قصف الطيران": the noun is not definite
     for word in before:
@@ -484,6 +489,8 @@ def fold_anaphoric(drafts: list[Draft]) -> list[Draft]:
         if draft.anaphoric:
             earlier = next((d for d in reversed(kept) if d.event_type == draft.event_type
                             and 0 < draft.sentence_index - d.sentence_index <= _ANAPHORA_REACH), None)
+        if earlier is None and draft.demonstrative:
+            continue  # "لإطلاق هذه الصواريخ": something this article does not report as an event
         if earlier is None or not _refers_to(draft, earlier):
             kept.append(draft)
             continue
