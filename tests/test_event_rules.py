@@ -162,3 +162,11 @@ def test_who_holds_the_area_is_not_a_side_and_years_of_rule_are_not_an_event(ful
     assert all(e.sub_event_type != "Armed clash" for e in _events(full_extractor, text, dt.date(2018, 3, 22)))
     text = "وخلال أكثر من 3 أعوام من سيطرته على مدينة الرقة، نفذ التنظيم المتطرف عمليات قتل وإعدام جماعية."
     assert not [e for e in _events(full_extractor, text, dt.date(2018, 7, 3)) if e.status == "event"]
+
+
+def test_an_arrest_abroad_is_not_placed_in_syria(full_extractor):
+    text = ("وأضاف المصدر أن الرجل اعتقل في مدينة طرابلس بشمال لبنان، وكان مسؤولا عن جمع المال للتنظيم في "
+            "مدينة البوكمال بشرق سوريا.")
+    events = _events(full_extractor, text, dt.date(2018, 2, 21))
+    assert not [e for e in events if e.status == "event"]
+    assert {e.reason for e in events} == {"abroad"}

@@ -429,6 +429,12 @@ class Extractor:
         precise places (ACLED codes one event per place); [] when it cannot be placed."""
         places = [p for p in _in(m.places, ss, se)
                   if not in_speech(p.start) and not clause_is_future(m, self.cues, (ss, se), p.start)]
+        cs, ce = _clause_bounds(m.norm, ss, se, draft.trigger_span[0])
+        if _FOREIGN_IN_CLAUSE.search(m.norm, cs, ce) and not any(cs <= p.start < ce for p in places):
+            # "اعتقل في مدينة طرابلس بشمال لبنان، وكان مسؤولا ... في البوكمال": it happened abroad
+            draft.unlocated_reason = "abroad"
+            draft.explain["location"] = "in another country (its clause names one and no place of Syria or Iraq)"
+            return []
         # an evacuation happens where it leaves from ("خروج المسلحين من بلدة حرستا")
         located = places if draft.sub_event_type == "Non-violent transfer of territory" else \
             [p for p in places if not p.origin] or places
@@ -618,6 +624,7 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
+_FOREIGN_IN_CLAUSE = re.compile(r"(?<!\w)[وب]?(?:في\s+)?(?:لبنان|اليمن|تركيا|الاردن|ليبيا|مصر|السعوديه|الكويت|بيروت|صنعاء|انقره|اسطنبول|عمان)(?!\w)")
 _DEMONSTRATIVE_BEFORE = re.compile(r"(?<!\w)[و]?(?:هذا|هذه|هذين|هاتين|تلك|ذلك)\s+$")
 _INHERIT_DAYS = 31
 _ANCHOR_KM = 40.0

@@ -41,6 +41,12 @@ _DIRECTIONS = {normalize(w) for w in [
 ]}
 _LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين",
                                      "محاور", "محور", "جبهات", "جبهة", "أحياء", "احياء"]}
+# a place followed by another country's name ("طرابلس بشمال لبنان"، "الحديدة اليمنية") is abroad
+_FOREIGN = ("لبنان|اللبنانيه|اللبناني|اليمن|اليمنيه|اليمني|تركيا|التركيه|الاردن|الاردنيه|ايران|الايرانيه|ليبيا|الليبيه|مصر|"
+            "المصريه|فلسطين|الفلسطينيه|السعوديه|الكويت|الكويتيه|اسراييل|الجولان المحتل")
+_ABROAD = re.compile(r"\s*(?:[،,]\s*)?(?:(?:ب|في\s+)?(?:شمال|جنوب|شرق|غرب|وسط|شمالي|جنوبي|شرقي|غربي)(?:\s+|ي\s+))?(?:في\s+|ب)?(?:"
+                     + _FOREIGN + r")(?!\w)")
+_FOREIGN_WORD = re.compile(r"[وب]?(?:" + _FOREIGN + r")")
 _CAPITALS = {normalize(w) for w in ["دمشق", "بغداد"]}
 _GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات"]}
 # "موالية لدمشق": pro-Damascus, an allegiance, not a place
@@ -200,6 +206,10 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         first_word = match.key.split()[0]
         if not head and " " in match.key and _HEADS.get(first_word) in ("governorate", "rural"):
             head = _HEADS[first_word]  # a name that carries its head ("محافظة إدلب" as one alias)
+        if _FOREIGN_WORD.fullmatch(match.key) or _FOREIGN_WORD.fullmatch(norm[match.start:match.end]):
+            continue  # another country's name is never a village of this gazetteer (لبنان is not Banan)
+        if _ABROAD.match(norm, match.end):
+            continue  # "في مدينة طرابلس بشمال لبنان": a place in another country
         if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
             continue
         if before and before[0][1] in ("مع", "ومع") and match.key in _CAPITALS:
@@ -301,7 +311,8 @@ def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], 
     by_letter = gazetteer.locality_keys_by_first_letter()
     for m in _FUZZY_HEAD.finditer(norm):
         start = m.start(1)
-        if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4:
+        if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4 \
+                or _FOREIGN_WORD.fullmatch(m.group(1)):
             continue
         first = m.group(1)[2:] if m.group(1).startswith("ال") else m.group(1)  # keys are compared without ال
         if len(first) < 5:
