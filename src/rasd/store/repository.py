@@ -28,6 +28,7 @@ from rasd.normalize import normalize
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import db as dbmod
 from rasd.store.dedupe import MAX_WINDOW_DAYS, coded_fields_agree, merge_events, same_incident
+from rasd.store.derived import StoreSession
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow,
     RejectedRow,
@@ -214,7 +215,9 @@ class Store:
         self.engine.dispose()
 
     def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        # A StoreSession keeps the summary tables and the actor index in step with every event
+        # written through it (rasd.store.derived).
+        return StoreSession(self.engine, expire_on_commit=False)
 
     # -- ingest --------------------------------------------------------------------------------
     def url_known(self, url: str) -> bool:

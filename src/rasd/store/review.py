@@ -74,8 +74,12 @@ def _publishable(event: Event) -> str | None:
     return None
 
 
+_FATALITY_RANGE = ("fatalities_low", "fatalities_best", "fatalities_high")
+
+
 def _apply(row: EventRow, event: Event) -> list[str]:
-    before = {name: getattr(row, name) for name in EDITABLE + ("status", "event_type", "reason", "place_id")}
+    before = {name: getattr(row, name) for name in EDITABLE + ("status", "event_type", "reason", "place_id")
+              + _FATALITY_RANGE}
     for name, value in _row_values(event).items():
         if name != "event_id_cnty":
             setattr(row, name, value)
@@ -146,12 +150,18 @@ def edit(store: Store, event_id: str, changes: dict[str, Any], *, analyst: str =
         derived["disorder_type"] = (_DISORDER.get(derived["event_type"], event.disorder_type)
                                     if event.sub_event_type != current.sub_event_type else event.disorder_type)
         derived["year"] = event.event_date.year if event.event_date else None
+        recorded = list(changes)
+        if "fatalities" in changes:
+            # The analyst's count replaces the reports' range (fatalities is its low end, as the
+            # extractor and the merge rule keep it): low = best = high, never a range it is outside.
+            derived.update(dict.fromkeys(_FATALITY_RANGE, event.fatalities))
+            recorded += _FATALITY_RANGE
         now = _now(s, row)
         derived["timestamp"] = now
         event = event.model_copy(update=derived)
-        before = {k: _jsonable(getattr(current, k)) for k in changes}
+        before = {k: _jsonable(getattr(current, k)) for k in recorded}
         changed = _apply(row, event)
-        after = {k: _jsonable(getattr(event, k)) for k in changes}
+        after = {k: _jsonable(getattr(event, k)) for k in recorded}
         s.add(AuditRow(at=now, action="edit", event_id_cnty=event_id,
                        detail={"analyst": analyst, "note": note, "changed": changed, "before": before, "after": after}))
         return event_from_row(row)
