@@ -118,7 +118,7 @@ def test_browser_map_shows_markers_and_boundaries(page, server: str) -> None:  #
     assert page.locator(".leaflet-overlay-pane path").count() > 50
     expected = api(page, server, "/api/events?limit=5000&fields=event_id_cnty")["data"]
     assert list_ids(page) == [e["event_id_cnty"] for e in expected]
-    assert page.locator("#timeline rect.bar").count() > 10
+    assert page.locator("#timeline rect.bar").count() > 4  # one bar per day with events (6 days in the recent window of this slice)
     page.screenshot(path=str(DOCS / "screenshot-map.png"))
 
 
