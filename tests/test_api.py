@@ -10,8 +10,10 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from rasd.schema import ACLED_COLUMNS
+from rasd.schema import ACLED_COLUMNS, Event
 from rasd.serve.api import DEFAULT_FIELDS, MAX_LIMIT, create_app
+from rasd.store import queries
+from rasd.store.export import COLUMNS
 from tests.api_fixtures import HOSTILE_ID, fill_store
 from tests.conftest import GAZETTEER_TSV, STORE_BACKENDS, fresh_database_url, needs_shared
 
@@ -269,3 +271,110 @@ def test_api_page_rows_equal_the_full_records(client: TestClient) -> None:
     """JSON pages are read straight from the chosen columns: they must equal the Event records."""
     for row in events(client, fields="all", status="all", limit=30):
         assert row == client.get(f"/api/events/{row['event_id_cnty']}").json()["data"]
+
+
+# -- paths the filters take at scale (rasd.store.queries): each gives what the plain filter gives ---
+ACTOR_COLUMNS = ("actor1", "actor2", "assoc_actor_1", "assoc_actor_2")
+
+
+def ids(rows: list[dict]) -> list[str]:
+    return [r["event_id_cnty"] for r in rows]
+
+
+@pytest.mark.parametrize("needle", ["islamic state", "ISIS", "civilians (", "forces of", "%", "_", "no such actor"])
+def test_api_actor_filter_rare_and_common_paths(client: TestClient, monkeypatch: pytest.MonkeyPatch,
+                                                needle: str) -> None:
+    everything = events(client, fields="all", status="all")
+    expected = [r["event_id_cnty"] for r in everything
+                if any(needle.lower() in r[c].lower() for c in ACTOR_COLUMNS)]  # % and _ are literal
+    for rare_below in (10**9, 0):  # through event_actors; tested on each row of the newest-first walk
+        monkeypatch.setattr(queries, "RARE_ACTOR_ROWS", rare_below)
+        assert ids(events(client, actor=needle, status="all")) == expected
+        page = client.get("/api/events", params={"actor": needle, "limit": 3}).json()
+        assert ids(page["data"]) == [i for i in expected if i in set(ids(events(client)))][:3]
+
+
+@pytest.mark.parametrize("params", [{"bbox": "35.9,33.2,36.7,33.8"}, {"bbox": "36.6,35.8,36.7,35.9"},
+                                    {"fatalities": 10}, {"fatalities": 1, "iso": 760},
+                                    {"fatalities": 2, "bbox": "35,32,43,38", "status": "all"}])
+def test_api_box_and_fatalities_walk_or_index(client: TestClient, monkeypatch: pytest.MonkeyPatch,
+                                              params: dict) -> None:
+    everything = events(client, fields="all", status=params.get("status", "event"))
+    west, south, east, north = (float(v) for v in params.get("bbox", "-180,-90,180,90").split(","))
+    expected = [r["event_id_cnty"] for r in everything if r["fatalities"] >= params.get("fatalities", 0)
+                and r["iso"] == params.get("iso", r["iso"]) and r["latitude"] is not None
+                and west <= r["longitude"] <= east and south <= r["latitude"] <= north]
+    if "bbox" not in params:
+        expected = [r["event_id_cnty"] for r in everything if r["fatalities"] >= params["fatalities"]
+                    and r["iso"] == params.get("iso", r["iso"])]
+    for min_hits in (0, 10**9):  # SQLite: walk newest first; fetch through the predicate's index
+        monkeypatch.setattr(queries, "MIN_HITS", min_hits)
+        assert ids(events(client, **params)) == expected
+
+
+def follow(client: TestClient, params: dict) -> tuple[list[str], int]:
+    """Every page through next_cursor (and the next link); the ids and how many pages."""
+    body = client.get("/api/events", params=params).json()
+    seen, pages = ids(body["data"]), 1
+    while body["has_more"]:
+        assert body["next"].startswith("/api/events?") and "page=" not in body["next"]
+        via_link = client.get(body["next"]).json()
+        body = client.get("/api/events", params={**params, "cursor": body["next_cursor"]}).json()
+        assert via_link["data"] == body["data"]
+        seen += ids(body["data"])
+        pages += 1
+    assert body["next_cursor"] is None and body["next"] is None
+    return seen, pages
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "all"}, {"status": "candidate"}, {"admin1": "Idleb"},
+                                    {"timestamp": "2000-01-01", "status": "all"}, {"actor": "state"}])
+def test_api_cursor_paging_equals_one_long_page(client: TestClient, params: dict) -> None:
+    whole = ids(events(client, **params))
+    seen, pages = follow(client, {**params, "limit": 7})
+    assert seen == whole and len(set(seen)) == len(seen)
+    assert pages == max(1, -(-len(whole) // 7))
+
+
+def test_api_cursor_errors_and_formats(client: TestClient) -> None:
+    first = client.get("/api/events", params={"limit": 5}).json()
+    cursor = first["next_cursor"]
+    assert error(client, "/api/events", cursor=cursor, page=2)["parameter"] == "cursor"
+    assert error(client, "/api/events", cursor="bm90IGEgY3Vyc29y")["parameter"] == "cursor"
+    assert error(client, "/api/events", cursor="%%%")["parameter"] == "cursor"
+    assert error(client, "/api/events", cursor=cursor, timestamp=0)["parameter"] == "cursor"  # another order
+    second = client.get("/api/events", params={"limit": 5, "cursor": cursor}).json()
+    assert second["page"] == 1 and ids(second["data"]) == ids(events(client))[5:10]
+    csv_page = client.get("/api/events", params={"limit": 5, "format": "csv"})
+    assert csv_page.headers["x-next-cursor"] == cursor and 'rel="next"' in csv_page.headers["link"]
+    geo = client.get("/api/events", params={"limit": 5, "format": "geojson", "cursor": cursor, "fields": "fatalities"})
+    assert [f["id"] for f in geo.json()["features"]] == ids(second["data"])
+    assert all(list(f["properties"]) == ["fatalities"] for f in geo.json()["features"])
+
+
+def test_api_csv_page_equals_the_export_writer(client: TestClient) -> None:
+    from rasd.store.export import write_csv
+
+    for fields in ("all", None):
+        params = {"limit": 40, "status": "all", **({"fields": fields} if fields else {})}
+        page = client.get("/api/events", params={**params, "format": "csv"}).text
+        wanted = ids(events(client, **{**params, "limit": 40}))
+        records = [client.get(f"/api/events/{i}").json()["data"] for i in wanted]
+        out = io.StringIO()
+        write_csv([Event.model_validate(r) for r in records], out, COLUMNS if fields == "all" else DEFAULT_FIELDS)
+        assert page == out.getvalue()
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "all"}, {"status": "candidate"}, {"country": "Syria"},
+                                    {"iso": 368}, {"admin1": "Aleppo"}, {"event_type": "Battles"},
+                                    {"sub_event_type": "Air/drone strike", "status": "all"},
+                                    {"event_date_from": "2015-07-03", "event_date_to": "2015-07-19"},
+                                    {"event_date_from": "2015-06-15", "event_type": "Battles", "admin1": "Idleb"},
+                                    {"actor": "islamic state"}, {"fatalities": 3}, {"bbox": "35,32,39,37"}])
+def test_api_stats_from_summaries_equal_stats_from_events(client: TestClient, params: dict) -> None:
+    from rasd.serve.api import build_query
+
+    served = client.get("/api/stats", params=params).json()["data"]
+    store = client.app.state.store
+    counted = queries.event_stats(store, build_query(**{k: v for k, v in params.items()}), use_summary=False)
+    assert served == counted

@@ -120,3 +120,40 @@ def test_review_place_candidate_then_confirm(client: TestClient) -> None:
     response = client.post(f"/api/events/{eid}/confirm", headers=AUTH, json={"analyst": "omar"})
     assert response.status_code == 200 and response.json()["data"]["timestamp"] > data["timestamp"]
     assert client.get(f"/api/events/{eid}").json()["history"][-1]["action"] == "confirm"
+
+
+def test_review_fatalities_edit_sets_low_best_high(client: TestClient) -> None:
+    event = first(client, fields="all")
+    value = event["fatalities"] + 4
+    data = client.patch(f"/api/events/{event['event_id_cnty']}", headers=AUTH,
+                        json={"changes": {"fatalities": value}}).json()["data"]
+    assert (data["fatalities"], data["fatalities_low"], data["fatalities_best"], data["fatalities_high"]) == (value,) * 4
+    stored = client.get(f"/api/events/{event['event_id_cnty']}").json()
+    assert stored["data"]["fatalities_high"] == value
+    assert stored["history"][-1]["detail"]["after"]["fatalities_best"] == value
+
+
+def test_review_writes_update_the_statistics_at_once(client: TestClient) -> None:
+    """/api/stats is read from summary tables the writes keep: right after an edit or a rejection
+    it says what a count over the events says."""
+    from rasd.store import queries
+
+    store = client.app.state.store
+
+    def stats() -> dict:
+        served = client.get("/api/stats").json()["data"]
+        assert served == queries.event_stats(store, queries.EventQuery(), use_summary=False)
+        return served
+
+    before = stats()
+    event = first(client, fields="all")
+    eid = event["event_id_cnty"]
+    client.patch(f"/api/events/{eid}", headers=AUTH, json={"changes": {"fatalities": event["fatalities"] + 6}})
+    edited = stats()
+    assert edited["total"] == {"events": before["total"]["events"],
+                               "fatalities": before["total"]["fatalities"] + 6}
+    client.post(f"/api/events/{eid}/reject", headers=AUTH)
+    rejected = stats()
+    assert rejected["total"]["events"] == before["total"]["events"] - 1
+    governorate = {a["name"]: a["events"] for a in rejected["by_admin1"]}
+    assert governorate.get(event["admin1"], 0) == {a["name"]: a["events"] for a in before["by_admin1"]}[event["admin1"]] - 1

@@ -8,8 +8,12 @@ import datetime as dt
 
 import pytest
 
+from rasd.schema import Span
 from rasd.store.dedupe import haversine_km, merge_events, same_incident
-from tests.dedupe.evaluate import load_pairs, score
+from tests.conftest import CORPUS, needs_shared
+from tests.dedupe.evaluate import (
+    article_texts, corpus_runner, frozen_decider, halves, labelled_articles, load_pairs, map_record, reextract, score,
+)
 from tests.store_factories import DAY, make_event
 
 NEAR = dict(geo_precision=2, where_prec=2)
@@ -99,10 +103,78 @@ def test_dedupe_merge_named_actor_replaces_unidentified() -> None:
         "Military Forces of Syria", "State forces", "State forces-Rebel group")
 
 
+def reported(sentence: str, act: str, **fields: object):  # type: ignore[no-untyped-def]
+    """A record whose source sentence is ``sentence`` and whose trigger is the words ``act``."""
+    start = sentence.index(act)
+    return make_event(source_sentence=sentence, evidence={"trigger": Span(start=start, end=start + len(act), text=act)},
+                      **fields)
+
+
+SUMMARY = "وقال المرصد إن أكثر من 1400 مدني قتلوا في غارات على أريحا منذ 18 شباط."
+SUMMARY_2 = "وتتعرض أريحا لغارات منذ بدء الحملة العسكرية في شباط."
+ONE_DAY = "وقتل مدنيان في غارات على أريحا."
+
+
+def test_dedupe_a_summary_is_never_merged_with_one_days_report() -> None:
+    summary, other_summary = reported(SUMMARY, "غارات"), reported(SUMMARY_2, "لغارات")
+    day = reported(ONE_DAY, "غارات")
+    assert same_incident(day, make_event()).same  # the rest of the rule agrees ...
+    assert same_incident(summary, day).reason == "summary"  # ... but a campaign is not one day of it
+    assert same_incident(day, summary).reason == "summary"
+    assert same_incident(make_event(time_precision=2), summary).reason == "summary"  # nor one week's report
+    assert same_incident(summary, other_summary).same  # two summaries of one campaign may be one record
+    # a record known only to the month is no more a single day than the summary is
+    assert same_incident(summary, make_event(time_precision=3)).same
+
+
+def test_dedupe_map_record_prefers_the_trigger_then_the_sentence_then_the_place() -> None:
+    text = "جملة أولى عن قصف على أريحا. جملة ثانية عن اشتباكات في سراقب وقصف على معرة النعمان."
+    def at(words: str, **fields: object):  # type: ignore[no-untyped-def]
+        start = text.index(words)
+        sentence = text[:text.index(".") + 1] if start < text.index(".") else text[text.index(".") + 2:]
+        return make_event(doc_id="d1", source_sentence=sentence,
+                          evidence={"trigger": Span(start=start, end=start + len(words), text=words)}, **fields)
+    first = at("قصف", location="Ariha", place_id="p1")
+    clash = at("اشتباكات", location="Saraqib", place_id="p2", sub_event_type="Armed clash")
+    shelled = at("وقصف", location="Maarrat", place_id="p3", sub_event_type="Air/drone strike",
+                 event_type="Explosions/Remote violence")
+    second_start = text.index("جملة ثانية")
+    # labelled at Saraqib's place but with the strike's trigger: the trigger decides
+    labelled = {"doc_id": "d1", "place_id": "p2", "sub_event_type": "Air/drone strike", "event_date": DAY.isoformat(),
+                "anchor": {"sentence": [second_start, len(text)], "trigger": [text.index("وقصف"), text.index("وقصف") + 4]}}
+    assert map_record(labelled, [first, clash, shelled], text).how == "trigger"
+    assert map_record(labelled, [first, clash, shelled], text).event is shelled
+    # the trigger no longer read: the record of the same sentence, the one at the labelled place first
+    moved = {**labelled, "anchor": {**labelled["anchor"], "trigger": [0, 1]}}
+    assert map_record(moved, [first, clash, shelled], text) == map_record(moved, [first, shelled, clash], text)
+    assert map_record(moved, [first, shelled, clash], text).event is clash
+    assert map_record(moved, [first, shelled, clash], text).how == "sentence"
+    # another article's records never map; nothing in the passage: lost
+    assert map_record({**moved, "doc_id": "d2"}, [first, clash, shelled], text).how == "lost"
+    assert map_record(moved, [first], text).event is None
+
+
+@needs_shared
 def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     """Regression floor at the figures reported in docs/ACCURACY.md (below the issue's targets of
-    0.95/0.85: see there why). A rule change must not lower them silently."""
-    result = score(load_pairs())
+    0.95/0.85: see there why), on the frozen coded fields with their sentences re-read from the
+    corpus. A rule change must not lower them silently, nor on either half of the set."""
+    pairs = load_pairs()
+    decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
+    result = score(pairs, decide)
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.78
+    assert result["precision"] >= 0.82
     assert result["recall"] >= 0.52
+    for half in halves(pairs).values():
+        assert score(half, decide)["precision"] >= 0.75
+
+
+@needs_shared
+def test_dedupe_labelled_records_map_to_the_current_extractor(full_extractor) -> None:  # type: ignore[no-untyped-def]
+    """Re-extraction (docs/ACCURACY.md): the labelled passages are found again in the current
+    extractor's output; if most are lost, the re-extracted figures no longer describe the set."""
+    pairs = load_pairs()
+    current, mapping = reextract(pairs, corpus_runner(labelled_articles(pairs, CORPUS), extractor=full_extractor))
+    assert mapping["mapped"] >= 0.8 * mapping["records"]  # 209 of 248 with the extractor of session 2
+    assert mapping["labelled_pairs_mapped"] >= 85  # 91 of 124 with the extractor of 2026-11-25 (session 2)
+    assert all(p["current_a"].doc_id == p["a"]["doc_id"] and p["current_b"].doc_id == p["b"]["doc_id"] for p in current)

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from rasd.schema import Span
 from rasd.store import EventFilter, Store
 from rasd.store.models import ArticleRow, AuditRow, CandidateRow, DeletionRow, EventSourceRow
 from rasd.store.repository import KnownUrl, Rejection, content_hash, normalise_url
@@ -128,6 +129,51 @@ def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion
     store.ingest([make_article("a4")], stub_extractor({"a4": [make_event(event_type="Protests",
                                                                            sub_event_type="Peaceful protest")]}))
     assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR3"]
+    store.close()
+
+
+def test_store_does_not_merge_a_campaign_summary_with_one_days_report(db_url: str) -> None:
+    store = Store.open(db_url)
+    day_sentence = "وقتل مدنيان في اشتباكات قرب أريحا."
+    summary_sentence = "وقتل 300 مدني في اشتباكات قرب أريحا منذ بدء الحملة العسكرية في شباط."
+    def report(sentence: str):  # type: ignore[no-untyped-def]
+        start = sentence.index("اشتباكات")
+        return make_event(source_sentence=sentence,
+                          evidence={"trigger": Span(start=start, end=start + len("اشتباكات"), text="اشتباكات")})
+    extract = stub_extractor({"a1": [report(day_sentence)], "a2": [report(summary_sentence)],
+                              "a3": [report(day_sentence)]})
+    store.ingest([make_article("a1"), make_article("a2")], extract)
+    assert len(list(store.events())) == 2  # the stored day's report is read with its sentence
+    store.ingest([make_article("a3")], extract)
+    assert len(list(store.events())) == 2
+    with store.session() as s:
+        merged_into = s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == "a3")).one()
+    assert merged_into == "SYR1"  # another day's report of the day, not the summary
+    store.close()
+
+
+def test_store_bridging_a_reviewed_candidate_withdraws_it_with_its_queue_entry(db_url: str) -> None:
+    from rasd.gazetteer import Place
+    from rasd.store import review
+
+    store = Store.open(db_url)
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    unlocated = make_event(status="candidate", reason="unlocated", latitude=None, longitude=None, location="",
+                           geo_precision=None)
+    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
+    extract = stub_extractor({"a1": [west], "a2": [unlocated], "a3": [middle]})
+    store.ingest([make_article("a1"), make_article("a2")], extract)
+    # an analyst places the candidate 10.8 km east of the event: an event of its own (too far to merge)
+    east = Place(id="east", name="East", name_ar="الشرق", country="SY", admin1="Idleb", lat=35.80, lon=36.62,
+                 kind="district", admin2="B")
+    assert review.place(store, "SYR2", east).event_id_cnty == "SYR2"
+    # a report between the two bridges them; the younger, once a candidate, is withdrawn with its
+    # (resolved) queue entry, which would otherwise still point at it
+    assert store.ingest([make_article("a3")], extract).stored_merged == 1
+    assert [e.event_id_cnty for e in store.events(EventFilter(include_candidates=True))] == ["SYR1"]
+    with store.session() as s:
+        assert s.scalars(select(CandidateRow)).all() == []
+        assert [d.merged_into for d in s.scalars(select(DeletionRow))] == ["SYR1"]
     store.close()
 
 

@@ -8,7 +8,10 @@ per article and per event must change nothing that is stored.
   by event against every stored event, with no index, window or batch at all;
 - reports of one batch merge with each other, also when a report bridges two events of the batch;
 - each time precision is read within its own date window, stored or in the same batch;
-- two ingests of the same articles at the same time take turns: nothing duplicated, nothing lost.
+- two ingests of the same articles at the same time take turns: nothing duplicated, nothing lost;
+- the tables derived from the events (summaries, actor index: ``rasd.store.derived``), which the
+  writer's Core statements must keep itself, equal a recount from the events after every batch;
+- every candidate reason of the extractor is stored as a candidate awaiting review.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from rasd.store.writer import _sequence_number, iso3_of
 from tests.conftest import CORPUS, STORE_BACKENDS, fresh_database_url, needs_shared
 from tests.store_cli import dump
 from tests.store_factories import DAY, make_article, make_event, stub_extractor
+from tests.test_summary import assert_derived_match
 
 SAMPLE = 400
 TIME_COLUMNS = ("ingested_at", "timestamp", "created_at", "added_at", "first_seen", "deleted_at", "at")
@@ -58,6 +62,7 @@ def test_store_writer_batch_size_changes_nothing(backend: str, tmp_path: Path, c
         url = fresh_database_url(backend, folder)
         store = Store.open(url)
         summaries.add(store.ingest(items, _replay(outcomes), batch_size=batch_size).summary())
+        assert_derived_match(store)  # inserted, merged and withdrawn events all counted, in every batch size
         store.close()
         dumps[batch_size] = dump(url, ignore=TIME_COLUMNS)
     assert len(summaries) == 1
@@ -141,6 +146,8 @@ def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str,
         assert (counts.events_new, counts.events_merged, counts.stored_merged) == (2, 2, 1)
         assert [e.event_id_cnty for e in store.events()] == ["SYR1"]
         assert [(d.event_id_cnty, d.merged_into) for d in store.deletions()] == [("SYR2", "SYR1")]
+        # batch size 1: a stored event merged away; 4: one inserted and merged away in one batch
+        assert_derived_match(store)
         store.close()
         dumps.append(dump(url, ignore=TIME_COLUMNS))
     assert dumps[0] == dumps[1]
@@ -201,3 +208,54 @@ def test_store_writer_concurrent_ingests_take_turns(backend: str, tmp_path: Path
     tables = store.counts()
     store.close()
     assert (tables["articles"], tables["event_sources"], tables["events"]) == (40, 40, 10)
+
+
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_store_writer_keeps_derived_tables_through_merges_and_reviews(backend: str, tmp_path: Path) -> None:
+    """Batches that insert, merge into stored events (changing the date, place, actors and toll
+    they are counted under) and withdraw them, between reviews through the ORM session: after
+    each, the summary tables and the actor index equal a recount from the events."""
+    from rasd.store import review
+
+    store = Store.open(fresh_database_url(backend, tmp_path))
+    first = {"a1": [make_event(time_precision=2, actor2="", fatalities=1, fatalities_low=1, fatalities_best=1,
+                               fatalities_high=1),
+                    make_event(event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
+                               admin1="Aleppo", event_date=DAY + dt.timedelta(days=40))],
+             "a2": [make_event(status="candidate", reason="undated", event_date=None, year=None)]}
+    store.ingest([make_article(a) for a in first], stub_extractor(first))
+    assert_derived_match(store)
+    review.edit(store, "SYR2", {"actor1": "Russia", "fatalities": 7})
+    assert_derived_match(store)
+    # merged into SYR1: a precise day, named second actor and a higher toll move it in every summary
+    second = {"a3": [make_event(event_date=DAY + dt.timedelta(days=2), actor2="Hayat Tahrir al-Sham",
+                                assoc_actor_1="Tribal Group (Syria)", fatalities=5, fatalities_low=5,
+                                fatalities_best=5, fatalities_high=5, source="SANA")],
+              "a4": [make_event(event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
+                                admin1="Aleppo", actor1="Russia", event_date=DAY + dt.timedelta(days=40))]}
+    counts = store.ingest([make_article(a) for a in second], stub_extractor(second), batch_size=2)
+    assert counts.events_merged == 2
+    assert_derived_match(store)
+    review.reject(store, "SYR1")
+    assert_derived_match(store)
+    store.close()
+
+
+@pytest.mark.parametrize("reason", ["unlocated", "undated", "abroad", "background", "aggregate", "summary"])
+def test_store_writer_stores_every_candidate_reason_for_review(tmp_path: Path, reason: str) -> None:
+    from sqlalchemy import select
+
+    from rasd.store.models import CandidateRow
+
+    store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
+    # a candidate like the one-day event it sits next to is never merged with it
+    extract = stub_extractor({"a1": [make_event()], "a2": [make_event(status="candidate", reason=reason)]})
+    counts = store.ingest([make_article("a1"), make_article("a2")], extract)
+    assert (counts.events_new, counts.candidates, counts.events_merged) == (1, 1, 0)
+    with store.session() as s:
+        queued = [(row.event_id_cnty, row.reason, row.resolved_at) for row in s.scalars(select(CandidateRow))]
+    assert queued == [("SYR2", reason, None)]
+    assert [(e.event_id_cnty, e.reason) for e in store.events(EventFilter(include_candidates=True))
+            if e.status == "candidate"] == [("SYR2", reason)]
+    assert_derived_match(store)
+    store.close()

@@ -8,8 +8,10 @@
     rasd export --format csv|geojson|jsonl|xlsx|parquet   events from the store
     rasd db upgrade | info                           migrate the store; rows per table
     rasd serve [--db DB] [--host H] [--port P]       the analysts' API and map page
+    rasd review list | place | date | confirm | reject   the candidates awaiting review
 
-Exit codes: 0 success (even with no events), 2 usage errors (bad option, missing file, bad date).
+Exit codes: 0 success (even with no events), 1 a review write refused (no such event, not
+placed yet), 2 usage errors (bad option, missing file, bad date, an ambiguous place name).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 
@@ -34,6 +36,8 @@ gazetteer_app = typer.Typer(no_args_is_help=True, help="Inspect the gazetteer ra
 app.add_typer(gazetteer_app, name="gazetteer")
 db_app = typer.Typer(no_args_is_help=True, help="The event store: migrations and contents.")
 app.add_typer(db_app, name="db")
+review_app = typer.Typer(no_args_is_help=True, help="Candidates awaiting review (unlocated, undated): list, place, date, confirm, reject.")
+app.add_typer(review_app, name="review")
 DB_HELP = "Database: a file path (SQLite) or a URL such as postgresql+psycopg://user@host/db; default $RASD_DB or ./rasd.db."
 
 _TABLE_COLUMNS = (
@@ -580,6 +584,175 @@ def serve(
         uvicorn.run(app_, host=host, port=port, log_level="warning")
     finally:
         store.close()
+
+
+# -- review: the same writes as the API's review mode (rasd.store.review) -------------------------
+_REVIEW_COLUMNS = (("event_id_cnty", "id", 10), ("reason", "reason", 9), ("event_date", "date", 10),
+                   ("sub_event_type", "sub_event_type", 28), ("location", "place", 20), ("doc_id", "article", 28),
+                   ("source_sentence", "sentence", 60))
+ANALYST_HELP = "Who reviews, for the audit log (default $RASD_ANALYST, else 'analyst')."
+
+
+def _analyst(analyst: Optional[str]) -> str:
+    import os
+
+    return (analyst or os.environ.get("RASD_ANALYST") or "analyst")[:100]
+
+
+@contextmanager
+def _reviewing(db: Optional[str]) -> Iterator[Any]:
+    """An open store for one review write; a refused write is exit code 1 with its reason."""
+    from rasd.store.review import ReviewError
+
+    store = _open_store(db)
+    try:
+        yield store
+    except ReviewError as exc:
+        typer.echo(f"rasd: review: {exc.message}", err=True)
+        raise typer.Exit(code=2 if exc.status == 422 else 1) from None
+    finally:
+        store.close()
+
+
+def _print_reviewed(event: Event, asked: str, action: str, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(event.to_json_dict(), ensure_ascii=False))
+    else:
+        where = f"{event.location} ({event.admin1})" if event.location else "no place"
+        typer.echo(f"{event.event_id_cnty}\t{event.status}\t{event.event_date or 'no date'}\t{event.sub_event_type}\t{where}")
+    if event.event_id_cnty != asked:
+        typer.echo(f"rasd: review: {asked} {action}, then merged into {event.event_id_cnty} (the same incident)", err=True)
+    else:
+        typer.echo(f"rasd: review: {asked} {action}; now {event.status}"
+                   f"{' (' + event.reason + ')' if event.reason else ''}", err=True)
+
+
+@review_app.command("list")
+def review_list(
+    reason: Optional[str] = typer.Option(None, "--reason", help="Only candidates with this reason: unlocated or undated."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many, oldest first."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per candidate."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """The candidates awaiting review, oldest first: id, reason, date, type, place, article, sentence."""
+    from rasd.store.review import pending
+
+    if reason is not None and reason not in ("unlocated", "undated"):
+        _fail(f"--reason must be unlocated or undated, not {reason!r}")
+    store = _open_store(db)
+    try:
+        rows, total = pending(store, reason=reason, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+    else:
+        typer.echo("  ".join(header.ljust(width) for _, header, width in _REVIEW_COLUMNS).rstrip())
+        for row in rows:
+            cells = {**row, "location": row["location"] or row["location_ar"]}
+            typer.echo("  ".join(" ".join(str(cells[name] or "").split())[:width].ljust(width)
+                                 for name, _, width in _REVIEW_COLUMNS).rstrip())
+    typer.echo(f"rasd: review: {len(rows)} of {total} candidates awaiting review"
+               f"{' (' + reason + ')' if reason else ''}", err=True)
+
+
+def _resolve_place(gazetteer: Optional[Path], wanted: str):  # type: ignore[no-untyped-def]
+    """A gazetteer entry by id, or by a name that means exactly one entry (Arabic, as the lookup
+    normalises it, or the English name); several or none is a usage error listing what there is."""
+    from rasd.gazetteer import get_gazetteer
+    from rasd.gazetteer_lookup import rank_candidates
+
+    try:
+        loaded = get_gazetteer(gazetteer)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    by_id = next((p for p in loaded.places if p.id == wanted), None)
+    if by_id is not None:
+        return by_id
+    exact = [c.place for c in rank_candidates(loaded, wanted, limit=20) if c.score >= 100.0 and c.how == "exact"]
+    exact += [p for p in loaded.places if p.name.lower() == wanted.strip().lower() and p not in exact]
+    if len(exact) == 1:
+        return exact[0]
+    shown = exact or [c.place for c in rank_candidates(loaded, wanted, limit=10)]
+    lines = "\n".join(f"  {p.id}\t{p.kind}\t{p.name_ar}\t{p.name}\t{p.admin1}\t{p.admin2}\t{p.lat:.4f},{p.lon:.4f}"
+                      for p in shown)
+    if exact:
+        _fail(f"{wanted!r} names {len(exact)} gazetteer entries; give one id with --place:\n{lines}")
+    _fail(f"no gazetteer entry named {wanted!r}" + (f"; close names:\n{lines}" if shown else ""))
+
+
+@review_app.command("place")
+def review_place(
+    event_id: str = typer.Argument(..., help="The event or candidate id (SYR123)."),
+    place: str = typer.Option(..., "--place", help="Gazetteer id, or a name that means one entry (see rasd gazetteer lookup)."),
+    gazetteer: Optional[Path] = typer.Option(None, "--gazetteer", help="Gazetteer TSV(.gz); default RASD_GAZETTEER, the built index, or the fallback."),
+    note: str = typer.Option("", "--note", help="Why, for the audit log."),
+    analyst: Optional[str] = typer.Option(None, "--analyst", help=ANALYST_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Place a record at a gazetteer entry; a dated candidate becomes an event (and is deduplicated)."""
+    from rasd.store import review
+
+    entry = _resolve_place(gazetteer, place)
+    with _reviewing(db) as store:
+        event = review.place(store, event_id, entry, analyst=_analyst(analyst), note=note)
+    _print_reviewed(event, event_id, f"placed at {entry.name} ({entry.id})", as_json)
+
+
+@review_app.command("date")
+def review_date(
+    event_id: str = typer.Argument(..., help="The event or candidate id (SYR123)."),
+    date: str = typer.Option(..., "--date", help="The event date, YYYY-MM-DD."),
+    precision: int = typer.Option(1, "--precision", min=1, max=3, help="ACLED time precision: 1 day, 2 week, 3 month known."),
+    note: str = typer.Option("", "--note", help="Why, for the audit log."),
+    analyst: Optional[str] = typer.Option(None, "--analyst", help=ANALYST_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Date a record; a placed candidate becomes an event (and is deduplicated)."""
+    from rasd.store import review
+
+    day = _parse_date(date, "--date")
+    assert day is not None
+    with _reviewing(db) as store:
+        event = review.set_date(store, event_id, day, time_precision=precision, analyst=_analyst(analyst), note=note)
+    _print_reviewed(event, event_id, f"dated {day.isoformat()}", as_json)
+
+
+@review_app.command("confirm")
+def review_confirm(
+    event_id: str = typer.Argument(..., help="The event or candidate id (SYR123)."),
+    note: str = typer.Option("", "--note", help="Why, for the audit log."),
+    analyst: Optional[str] = typer.Option(None, "--analyst", help=ANALYST_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Vouch for a record: a placed, dated candidate becomes an event (and is deduplicated)."""
+    from rasd.store import review
+
+    with _reviewing(db) as store:
+        event = review.confirm(store, event_id, analyst=_analyst(analyst), note=note)
+    _print_reviewed(event, event_id, "confirmed", as_json)
+
+
+@review_app.command("reject")
+def review_reject(
+    event_id: str = typer.Argument(..., help="The event or candidate id (SYR123)."),
+    reason: str = typer.Option(..., "--reason", help="Why it is not an event (kept in the deletion and the audit log)."),
+    analyst: Optional[str] = typer.Option(None, "--analyst", help=ANALYST_HELP),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Withdraw a record: a published deletion (rasd export --deletions); its articles stay stored."""
+    from rasd.store import review
+
+    if not reason.strip():
+        _fail("--reason must say why")
+    with _reviewing(db) as store:
+        deleted = review.reject(store, event_id, analyst=_analyst(analyst), note=reason.strip())
+    typer.echo(json.dumps(deleted, ensure_ascii=False))
+    typer.echo(f"rasd: review: {event_id} rejected ({deleted['reason']})", err=True)
 
 
 def main() -> None:  # pragma: no cover

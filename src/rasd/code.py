@@ -159,6 +159,8 @@ def code_event(draft: Draft, norm: NormText, doc_id: str, source: str, focus_cou
         status, reason = "candidate", draft.unlocated_reason or "unlocated"
     elif draft.event_date is None:
         status, reason = "candidate", "undated"
+    elif draft.candidate_reason:
+        status, reason = "candidate", draft.candidate_reason
     first_sentence = draft.sentences[0] if draft.sentences else draft.sentence
     event = Event(
         event_date=draft.event_date,

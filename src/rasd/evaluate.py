@@ -14,6 +14,7 @@ test), the same per event type, and per-field accuracy on matched pairs.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -54,7 +55,28 @@ def _place_words(text: str) -> str:
     return " ".join(words)
 
 
+_SAME_PLACE_KM = 10.0
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def _coordinates(row: dict[str, Any]) -> tuple[float, float] | None:
+    try:
+        return float(row["latitude"]), float(row["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def same_place(gold: dict[str, Any], pred: dict[str, Any]) -> bool:
+    """Same place: within 10 km when both rows have coordinates (the gold's hand-located
+    point), else the same name in Arabic or English."""
+    g_xy, p_xy = _coordinates(gold), _coordinates(pred)
+    if g_xy is not None and p_xy is not None and _km(*g_xy, *p_xy) <= _SAME_PLACE_KM:
+        return True
     g_ar, p_ar = _place_words(gold.get("location_ar", "")), _place_words(pred.get("location_ar", ""))
     if g_ar and p_ar and (g_ar == p_ar or g_ar in p_ar or p_ar in g_ar):
         return True

@@ -15,6 +15,9 @@ strata, so that both kinds of error can show:
 - ``other-type``: different event types on the same day within 10 km (does the type test lose
   true duplicates coded to another type?).
 
+Each record also gets its ``anchor`` (offsets of its source sentence and trigger in the article),
+so that ``evaluate.py --reextract`` can find the same passage's record in a later extractor.
+
 The labeller reads both source sentences (and titles) in Arabic and writes, per pair id, 1 (the
 same real incident: same act, same place, same day, possibly with different details or counts) or
 0 (two incidents, or a background mention of an older one) into ``labels.tsv``; ``apply_labels.py``
@@ -37,6 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from rasd.gazetteer import get_gazetteer  # noqa: E402
 from rasd.ingest import ArticleRejected, read_jsonl_articles  # noqa: E402
 from rasd.pipeline import Extractor  # noqa: E402
+from rasd.schema import Event  # noqa: E402
 from rasd.store.dedupe import haversine_km, same_incident  # noqa: E402
 
 # The fields the merge decision may read; frozen in pairs.jsonl so the measurement does not
@@ -55,12 +59,13 @@ def main() -> None:
     args = parser.parse_args()
 
     extractor = Extractor(get_gazetteer(Path(args.gazetteer)))
-    events, titles = [], {}
+    events, titles, texts = [], {}, {}
     with open(args.corpus, encoding="utf-8") as handle:
         for article in read_jsonl_articles(handle):
             if isinstance(article, ArticleRejected):
                 continue
             titles[article.id] = article.title
+            texts[article.id] = extractor.prepare_text(article).text
             events += [e for e in extractor.run(article).events if e.status == "event" and e.event_date
                        and e.latitude is not None]
     strata: dict[str, list[tuple]] = {name: [] for name in STRATA}
@@ -88,8 +93,10 @@ def main() -> None:
         for a, b, km in rng.sample(pool, min(size, len(pool))):
             pair_id = f"p{len(out_pairs) + 1:03d}"
             out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
-                              "a": {k: _plain(getattr(a, k)) for k in FROZEN},
-                              "b": {k: _plain(getattr(b, k)) for k in FROZEN}})
+                              "a": {**{k: _plain(getattr(a, k)) for k in FROZEN},
+                                    "anchor": anchor_of(a, texts[a.doc_id])},
+                              "b": {**{k: _plain(getattr(b, k)) for k in FROZEN},
+                                    "anchor": anchor_of(b, texts[b.doc_id])}})
             lines.append(f"=== {pair_id} [{name}] {km:.1f} km")
             for tag, e in (("A", a), ("B", b)):
                 lines.append(f"{tag} {e.doc_id} | {e.source} | {e.event_date} tp{e.time_precision} | {e.sub_event_type}"
@@ -105,6 +112,25 @@ def main() -> None:
 
 def _plain(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def anchor_of(event: Event, text: str) -> dict[str, list[int]]:
+    """Where the record was read: its source sentence, trigger and (if any) date as [start, end)
+    offsets into the (prepared) article text, so that a later extractor's record of the same
+    passage can be found (``evaluate.py --reextract``) and the sentence re-read from the corpus,
+    without storing any article text."""
+    trigger = event.evidence["trigger"]
+    sentence = event.source_sentence
+    # the occurrence of the sentence that holds the trigger; else its first occurrence
+    start = text.rfind(sentence, 0, trigger.start + 1) if sentence else -1
+    if start < 0 or start + len(sentence) < trigger.end:
+        start = text.find(sentence)
+    if start < 0:
+        raise ValueError(f"{event.doc_id}: source sentence not found in the article text")
+    anchor = {"sentence": [start, start + len(sentence)], "trigger": [trigger.start, trigger.end]}
+    if "date" in event.evidence:
+        anchor["date"] = [event.evidence["date"].start, event.evidence["date"].end]
+    return anchor
 
 
 if __name__ == "__main__":

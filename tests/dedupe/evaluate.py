@@ -1,45 +1,121 @@
 """Pairwise precision and recall of the merge decision on the labelled pairs.
 
-    python tests/dedupe/evaluate.py      (also used by tests/test_dedupe.py)
+    python tests/dedupe/evaluate.py                 the frozen coded fields (also tests/test_dedupe.py)
+    python tests/dedupe/evaluate.py --reextract     beside them: the same pairs re-coded by the
+                                                    current extractor [--corpus JSONL] [--gazetteer TSV]
+
+pairs.jsonl holds no article text: each frozen record's source sentence, trigger and date evidence
+(which the rule may read) are re-read from the corpus at its ``anchor``; without the corpus the
+frozen records have none.
+
+The labels say whether two *passages* of two articles refer to the same real incident, so they
+stay valid whatever an extractor makes of the passages. ``--reextract`` codes each labelled
+article again and maps every labelled record to the current record of the same passage
+(``map_record``, rule below); pairs whose two records both map are decided again by
+``same_incident`` on the current fields.
+
+Mapping rule, per labelled record (its ``anchor``: the offsets of its source sentence and trigger,
+see build_pairs.py), among the current records of the same article (``doc_id``):
+
+1. records whose trigger span overlaps the labelled trigger span; if none,
+2. records whose source sentence overlaps the labelled sentence; if none,
+3. records with any evidence span (actor, place, date, fatalities) inside the labelled sentence
+   (a record merged from several sentences may now take its source sentence from another);
+4. none of these: the record is *lost* (the extractor no longer reads an event there).
+
+When several records qualify at the first level that has any (one sentence split into one event
+per place), the tie is broken by agreement with the labelled record: the same place, then the
+same sub-event type, then the same date, then article order. A record that is now a candidate
+(unlocated, undated) still maps: the store would not merge it, and that is what it is scored as.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1] / "src"))
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 
-from rasd.schema import Event  # noqa: E402
+from rasd.schema import Event, Span  # noqa: E402
 from rasd.store.dedupe import same_incident  # noqa: E402
+
+# $RASD_SHARED (relative to the repository, as the Makefile reads it), else ../shared
+SHARED = ROOT / os.environ.get("RASD_SHARED", "../shared")
+DEFAULT_CORPUS = SHARED / "data/corpus/dev.jsonl"
+DEFAULT_GAZETTEER = SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz"
 
 
 def load_pairs() -> list[dict]:
     return [json.loads(line) for line in (HERE / "pairs.jsonl").read_text(encoding="utf-8").splitlines() if line]
 
 
-def as_event(fields: dict) -> Event:
-    return Event.model_validate(fields)
+def as_event(fields: dict, text: str | None = None) -> Event:
+    """A frozen record as an ``Event``; given its article's text, with the source sentence and
+    the trigger and date evidence of its anchor."""
+    values = {k: v for k, v in fields.items() if k != "anchor"}
+    anchor = fields.get("anchor")
+    if text is not None and anchor is not None:
+        values["source_sentence"] = text[anchor["sentence"][0]:anchor["sentence"][1]]
+        values["evidence"] = {name: Span(start=anchor[name][0], end=anchor[name][1],
+                                         text=text[anchor[name][0]:anchor[name][1]])
+                              for name in ("trigger", "date") if name in anchor}
+    return Event.model_validate(values)
 
 
-def score(pairs: list[dict]) -> dict[str, object]:
+def labelled_articles(pairs: list[dict], corpus: Path = DEFAULT_CORPUS) -> dict[str, Any]:
+    """The labelled pairs' articles (``rasd.schema.Article``) by id; empty without the corpus."""
+    if not corpus.exists():
+        return {}
+    from rasd.ingest import ArticleRejected, read_jsonl_articles
+
+    wanted = {pair[side]["doc_id"] for pair in pairs for side in ("a", "b")}
+    with open(corpus, encoding="utf-8") as handle:
+        return {a.id: a for a in read_jsonl_articles(handle) if not isinstance(a, ArticleRejected) and a.id in wanted}
+
+
+def article_texts(articles: dict[str, Any]) -> dict[str, str]:
+    """The articles' texts as the extractor reads them (HTML reduced to text): anchors index these."""
+    from rasd.pipeline import Extractor
+
+    return {doc_id: Extractor.prepare_text(article).text for doc_id, article in articles.items()}
+
+
+def frozen_decider(texts: dict[str, str]) -> Callable[[dict], tuple[bool, str]]:
+    """``same_incident`` on a pair's frozen records (with their sentences when ``texts`` has them)."""
+    def decide(pair: dict) -> tuple[bool, str]:
+        a, b = pair["a"], pair["b"]
+        return _decision(as_event(a, texts.get(a["doc_id"])), as_event(b, texts.get(b["doc_id"])))
+
+    return decide
+
+
+def score(pairs: list[dict], decide: Callable[[dict], tuple[bool, str]] | None = None) -> dict[str, object]:
+    """TP/FP/FN/TN of ``decide`` (default: ``same_incident`` on the frozen fields, without the
+    sentences) over the labelled pairs; undecidable pairs (label null) are left out."""
+    decide = decide or frozen_decider({})
     tp = fp = fn = tn = 0
     errors = []
     for pair in pairs:
         if pair["label"] is None:
             continue
-        decision = same_incident(as_event(pair["a"]), as_event(pair["b"]))
-        if decision.same and pair["label"] == 1:
+        same, reason = decide(pair)
+        if same and pair["label"] == 1:
             tp += 1
-        elif decision.same:
+        elif same:
             fp += 1
-            errors.append(("FP", pair["pair_id"], decision.reason, pair["note"]))
+            errors.append(("FP", pair["pair_id"], reason, pair["note"]))
         elif pair["label"] == 1:
             fn += 1
-            errors.append(("FN", pair["pair_id"], decision.reason, pair["note"]))
+            errors.append(("FN", pair["pair_id"], reason, pair["note"]))
         else:
             tn += 1
     precision = tp / (tp + fp) if tp + fp else 1.0
@@ -49,8 +125,168 @@ def score(pairs: list[dict]) -> dict[str, object]:
             "strata": dict(Counter(p["stratum"] for p in pairs)), "errors": errors}
 
 
-if __name__ == "__main__":
-    result = score(load_pairs())
-    for error in result.pop("errors"):  # type: ignore[union-attr]
-        print(*error, sep="\t")
+def _decision(a: Event, b: Event) -> tuple[bool, str]:
+    decision = same_incident(a, b)
+    return decision.same, decision.reason
+
+
+def halves(pairs: list[dict]) -> dict[str, list[dict]]:
+    """The odd and even pair ids: a rule chosen on one half should hold on the other."""
+    return {"odd": [p for p in pairs if int(p["pair_id"][1:]) % 2 == 1],
+            "even": [p for p in pairs if int(p["pair_id"][1:]) % 2 == 0]}
+
+
+# -- re-extraction -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mapped:
+    event: Event | None
+    how: str  # "trigger", "sentence", "evidence" or "lost"
+
+
+def _overlaps(a: tuple[int, int] | list[int], b: tuple[int, int] | list[int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def sentence_span(event: Event, text: str) -> tuple[int, int] | None:
+    """Where the record's source sentence lies in the article (the occurrence holding its trigger)."""
+    sentence = event.source_sentence
+    if not sentence:
+        return None
+    trigger = event.evidence.get("trigger")
+    start = text.rfind(sentence, 0, trigger.start + 1) if trigger else -1
+    if start < 0 or (trigger and start + len(sentence) < trigger.end):
+        start = text.find(sentence)
+    return (start, start + len(sentence)) if start >= 0 else None
+
+
+def map_record(labelled: dict, events: Iterable[Event], text: str) -> Mapped:
+    """The current record of the labelled record's passage (module docstring: the rule)."""
+    anchor = labelled["anchor"]
+    trigger, sentence = anchor["trigger"], anchor["sentence"]
+    own = [e for e in events if e.doc_id == labelled["doc_id"]]
+    levels: list[tuple[str, Callable[[Event], bool]]] = [
+        ("trigger", lambda e: "trigger" in e.evidence and _overlaps((e.evidence["trigger"].start,
+                                                                     e.evidence["trigger"].end), trigger)),
+        ("sentence", lambda e: (span := sentence_span(e, text)) is not None and _overlaps(span, sentence)),
+        ("evidence", lambda e: any(sentence[0] <= s.start and s.end <= sentence[1] for s in e.evidence.values())),
+    ]
+    for how, test in levels:
+        found = [(i, e) for i, e in enumerate(own) if test(e)]
+        if found:
+            _, best = min(found, key=lambda item: (
+                item[1].place_id != labelled["place_id"], item[1].sub_event_type != labelled["sub_event_type"],
+                _plain_date(item[1]) != labelled["event_date"], item[0]))
+            return Mapped(best, how)
+    return Mapped(None, "lost")
+
+
+def _plain_date(event: Event) -> str | None:
+    return event.event_date.isoformat() if event.event_date else None
+
+
+def reextract(pairs: list[dict], run: Callable[[str], tuple[str, list[Event]]]) -> tuple[list[dict], dict[str, object]]:
+    """The pairs whose two records both map, with the current records in place of the frozen
+    ones (``current_a``/``current_b``), and how the records mapped. ``run(doc_id)`` codes one
+    article with the current extractor: (its prepared text, its events)."""
+    coded: dict[str, tuple[str, list[Event]]] = {}
+    # by the whole frozen record: one sentence split into two places gives two records with the
+    # same trigger, told apart by their place
+    mapped: dict[str, Mapped] = {}
+    records: dict[str, dict] = {}
+    out = []
+    for pair in pairs:
+        current = {}
+        for side in ("a", "b"):
+            record = pair[side]
+            key = json.dumps(record, sort_keys=True)
+            if key not in mapped:
+                if record["doc_id"] not in coded:
+                    coded[record["doc_id"]] = run(record["doc_id"])
+                text, events = coded[record["doc_id"]]
+                mapped[key] = map_record(record, events, text)
+                records[key] = record
+            current[side] = mapped[key].event
+        if current["a"] is not None and current["b"] is not None:
+            out.append({**pair, "current_a": current["a"], "current_b": current["b"]})
+    hows = Counter(m.how for m in mapped.values())
+    summary = {
+        "records": len(mapped), "mapped": len(mapped) - hows["lost"], "by": dict(hows),
+        "now_candidates": sum(1 for m in mapped.values() if m.event is not None and m.event.status == "candidate"),
+        "fields_changed": sum(1 for key, m in mapped.items() if m.event is not None and _changed(records[key], m.event)),
+        "pairs_mapped": len(out), "labelled_pairs_mapped": sum(1 for p in out if p["label"] is not None),
+    }
+    return out, summary
+
+
+def _changed(record: dict, event: Event) -> bool:
+    """Whether the current record differs from the frozen one in a field the merge rule reads."""
+    fields = ("event_date", "time_precision", "sub_event_type", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2",
+              "admin1", "admin2", "latitude", "longitude", "geo_precision", "status")
+    current = event.model_dump(mode="json")
+    return any(current[f] != record[f] for f in fields)
+
+
+def decide_current(pair: dict) -> tuple[bool, str]:
+    return _decision(pair["current_a"], pair["current_b"])
+
+
+def corpus_runner(articles: dict[str, Any], gazetteer: Path = DEFAULT_GAZETTEER, extractor: Any = None
+                  ) -> Callable[[str], tuple[str, list[Event]]]:
+    """``run(doc_id)`` for ``reextract``: the current extractor (given, or built with the full
+    gazetteer) on one of ``articles``."""
+    if extractor is None:
+        from rasd.gazetteer import get_gazetteer
+        from rasd.pipeline import Extractor
+
+        extractor = Extractor(get_gazetteer(gazetteer))
+
+    def run(doc_id: str) -> tuple[str, list[Event]]:
+        article = articles[doc_id]
+        return extractor.prepare_text(article).text, extractor.run(article).events
+
+    return run
+
+
+def report(pairs: list[dict], texts: dict[str, str],
+           with_reextraction: Callable[[str], tuple[str, list[Event]]] | None = None) -> dict[str, object]:
+    """Frozen figures (all pairs and their odd/even halves) and, given a runner, the re-extracted
+    figures on the mapped pairs beside the frozen figures on the same pairs."""
+    frozen = frozen_decider(texts)
+    out: dict[str, object] = {"frozen": score(pairs, frozen), "frozen_sentences": len(texts) > 0}
+    out["frozen_halves"] = {name: _short(score(half, frozen)) for name, half in halves(pairs).items()}
+    if with_reextraction is not None:
+        current, mapping = reextract(pairs, with_reextraction)
+        out["mapping"] = mapping
+        out["reextracted"] = score(current, decide_current)
+        out["frozen_on_mapped"] = _short(score(current, frozen))
+        out["reextracted_halves"] = {name: _short(score(half, decide_current)) for name, half in halves(current).items()}
+    return out
+
+
+def _short(result: dict[str, object]) -> dict[str, object]:
+    return {k: result[k] for k in ("labelled", "tp", "fp", "fn", "tn", "precision", "recall")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reextract", action="store_true", help="also re-code the pairs with the current extractor")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER)
+    args = parser.parse_args()
+    pairs = load_pairs()
+    articles = labelled_articles(pairs, args.corpus)
+    runner = None
+    if args.reextract:
+        if not articles:
+            parser.error(f"--reextract needs the corpus: not found at {args.corpus}")
+        runner = corpus_runner(articles, args.gazetteer)
+    result = report(pairs, article_texts(articles), runner)
+    for name in ("frozen", "reextracted"):
+        if name in result:
+            for error in result[name].pop("errors"):  # type: ignore[attr-defined]
+                print(name, *error, sep="\t")
     print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

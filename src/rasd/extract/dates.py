@@ -63,7 +63,8 @@ _ORDINAL_DAY = re.compile(
 )
 _NUMERIC = re.compile(r"(?<![\d/.-])(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{1,4})(?![\d/.-])")
 _MONTH_ONLY = re.compile(
-    rf"{_B}(?P<part>مطلع|بدايه|اوائل|اول|منتصف|اواسط|اواخر|نهايه|اخر|خلال|في)?\s*(?:شهر\s+)?"
+    rf"{_B}(?:و(?=(?:مطلع|بدايه|اوائل|منتصف|اواسط|اواخر|نهايه|خلال|في)\s))?"
+    rf"(?P<part>مطلع|بدايه|اوائل|اول|منتصف|اواسط|اواخر|نهايه|اخر|خلال|في)?\s*(?:شهر\s+)?"
     rf"(?P<month>{_MONTH})(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
 )
 _RELATIVE_DAY = re.compile(
@@ -71,6 +72,7 @@ _RELATIVE_DAY = re.compile(
     rf"(?:\s+(?P<weekday>{_WEEKDAY_ALT}))?{_E}"
 )
 _WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:يوم\s+)?(?P<weekday>{_WEEKDAY_ALT})(?P<last>\s+(?:الماضي|الماضيه|الفايت|الفايته|المنصرم|المنصرمه))?{_E}")
+_TODAY_WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:اليوم|امس|يوم امس)\s+(?:يوم\s+)?(?P<weekday>{_WEEKDAY_ALT}){_E}")
 _AGO = re.compile(rf"{_B}(?:منذ|قبل)\s+(?P<count>(?:\S+\s+){{0,2}}?)(?P<unit>يوم|يوما|يومين|ايام|اسبوع|اسبوعا|اسبوعين|اسابيع|شهر|شهرا|شهرين|اشهر|شهور){_E}")
 _PERIOD = re.compile(
     rf"{_B}(?P<part>مطلع|بدايه|اوائل|منتصف|اواسط|اواخر|نهايه)?\s*(?P<unit>الاسبوع|الشهر)\s+(?P<which>الماضي|الفايت|المنصرم|الجاري|الحالي)?{_E}"
@@ -172,6 +174,11 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         year = int(m["year"]) if m["year"] else None
         start = m.start("part") if m["part"] and m["part"] not in ("خلال", "في") else m.start("month")
         add(start, m.end(), _month_date(month, year, m["part"], published), 3, 4, "dates.month")
+    for m in _TODAY_WEEKDAY.finditer(norm):
+        # "اليوم الإثنين" in an article published on Tuesday: written the day before; the weekday
+        # names the day, "today" only the writer's
+        back = (published.weekday() - _WEEKDAYS[m["weekday"]]) % 7
+        add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, "dates.today_weekday")
     for m in _RELATIVE_DAY.finditer(norm):
         word = m["word"]
         back = {"اليوم": 0, "امس": 1, "يوم امس": 1, "البارحه": 1, "الليله الماضيه": 1, "ليله امس": 1,

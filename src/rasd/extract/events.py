@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention
@@ -35,7 +35,9 @@ _WORD = re.compile(r"\w+")
 _TARGET_BEFORE = {"علي", "ضد", "مواقع", "موقع", "مقرات", "مقر", "نقاط", "نقطه", "معاقل", "تجمعات", "صفوف", "رتل", "ارتال",
                   "دوريه", "حاجز", "ثكنه", "استهداف", "مهاجمه", "اغتيال", "اختطاف", "اعتقال", "مقتل", "اصابه", "قتل",
                   "لصالح", "بحق", "بين", "تجاه", "باتجاه", "سيارة", "سياره", "عربه", "اليات", "اليه", "منزل", "قافله",
-                  "حافله", "طائره", "مروحيه", "لسيطره", "سيطره", "نفوذ", "معقل", "معاقل", "تحصينات"}
+                  "حافله", "طائره", "مروحيه", "معقل", "معاقل", "تحصينات"}
+# "في المنطقة الخاضعة لسيطرة فيلق الرحمن": who holds the place, not a side of the event
+_CONTROL_BEFORE = {"لسيطره", "سيطره", "نفوذ", "لنفوذ"}
 # Arabic puts the verb first: the actor right after a past-tense verb is its subject (VSO),
 # "قصفت قوات النظام بلدة كفرنبل" -- the regime shelled the town.
 _AGENT_BEFORE = {"استهدف", "استهدفت", "استهدفوا", "يستهدف", "تستهدف", "هاجم", "هاجمت", "هاجموا", "قصفت", "قصفوا",
@@ -45,7 +47,8 @@ _AGENT_BEFORE = {"استهدف", "استهدفت", "استهدفوا", "يسته
                  "قبل", "نفذها", "نفذه", "شنها", "شنه", "تبناه", "تبناها", "شنتها", "نفذتها", "شنته", "القتها",
                  "اطلقتها", "اطلقها", "القاها", "فجرها", "يد", "ايدي", "برصاص", "بنيران", "بقذائف",
                  "بصواريخ", "بغارات", "بغاره", "طائرات", "طيران", "مقاتلات", "مدفعيه"}
-_ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره"}
+_ASSOC_BEFORE = {"مع", "برفقه", "بمشاركه", "بدعم", "بمساندة", "بمسانده", "بالتعاون", "وبدعم", "بغطاء", "بمؤازره",
+                 "المسنوده", "مسنوده", "المدعومه", "مدعومه", "المدعوم", "مدعوم"}
 _MEMBERS = {"عناصر", "مقاتلي", "مسلحي", "جنود", "افراد", "عنصرا", "مسلحا", "مقاتلا", "جنديا", "اعضاء", "قاده", "قيادات"}
 _AIRCRAFT = {"طائرات", "طيران", "مقاتلات", "مروحيات", "الطائرات", "الطيران", "المقاتلات", "المروحيات", "طائره", "الطائره"}
 _EXPLOSION_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "Chemical weapon"}
@@ -53,10 +56,16 @@ _LAM_AGENT_TRIGGERS = {"airstrike", "shelling", "ied", "suicide", "chemical"}
 _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
 _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
                          "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري", "مشيرا الي",
-                         "مشيره الي", "اشار الي", "اشارت الي"}
+                         "مشيره الي", "اشار الي", "اشارت الي", "رغم", "برغم", "بالرغم من", "علي الرغم من",
+                         "الرغم من", "المسوول عن", "المسووليه عن", "مسووليه"}
+_BOMBARDMENT = {"Air/drone strike", "Shelling/artillery/missile attack"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",
                       "سيناء", "ستار", "سنويا", "سيول", "سياسي", "سياسيه", "سياسه", "سياسيين", "سنين", "سنتين"}
+
+
+# nouns that begin like a future verb, with their suffixes: سيارتهم (their car), سيطرتها (its control)
+_FUTURE_EXCEPTION_STEMS = ("سيار", "سيطر", "سياس", "سنوي", "سيد", "سيول", "ستار")
 
 
 @dataclass
@@ -81,6 +90,10 @@ class Draft:
     event_date: dt.date | None = None
     fatalities: list[FatalityMention] = field(default_factory=list)
     background: bool = False
+    anaphoric: bool = False  # the trigger refers back to an event already told (وأسفر القصف عن ...)
+    candidate_reason: str = ""  # set when the event is kept for review only (e.g. "background")
+    demonstrative: bool = False  # "هذا التفجير": pointed at, not told
+    sentence_index: int = -1
     unlocated_reason: str = ""
     explain: dict[str, str] = field(default_factory=dict)
     sentences: list[Sentence] = field(default_factory=list)
@@ -88,6 +101,10 @@ class Draft:
     @property
     def event_type(self) -> str:
         return SUB_EVENT_TO_TYPE[self.sub_event_type]
+
+    def status_ok(self) -> bool:
+        """Located and dated: a record, not a candidate."""
+        return self.place is not None and not self.background and self.event_date is not None
 
     def fatality_triple(self) -> tuple[int, int, int]:
         return combine(self.fatalities)
@@ -109,6 +126,7 @@ class ArticleMentions:
     sentence_future: list[tuple[int, int]]
     aggregate: list[tuple[int, int]]
     background: list[tuple[int, int]]
+    result: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _in(spans: list, start: int, end: int) -> list:
@@ -157,9 +175,16 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future tense"
     if _CONDITIONAL.search(norm, cs, ts):
         return "conditional (في حال، إذا، لو)"
-    previous = [w for _, _, w in _words_between(norm, ws, ts)[-2:]]
-    if (previous and previous[-1] in _BACKGROUND_GOVERNORS) or " ".join(previous) in _BACKGROUND_GOVERNORS:
+    previous = [w for _, _, w in _words_between(norm, ws, ts)[-3:]]
+    last_two = previous[-2:]
+    # "بعد الهجوم"، "مشيرا إلى الهجوم بغاز السارين": the governor may stand before the noun the trigger qualifies
+    if (last_two and last_two[-1] in _BACKGROUND_GOVERNORS) or " ".join(last_two) in _BACKGROUND_GOVERNORS \
+            or (len(previous) == 3 and previous[2].startswith("ال") and " ".join(previous[:2]) in _BACKGROUND_GOVERNORS):
         return "background (after, since, against: a reference, not a report)"
+    if _TIME_SINCE.search(norm, ws, ts):
+        return "background (بعد يوم من، بعد عام على: a reference to an earlier event)"
+    if _AFTERMATH.search(norm, ws, ts):
+        return "background (في أعقاب: the aftermath of an event told as its cause)"
     trigger_word = norm[ts:te].split()[0]
     if _is_purpose(trigger_word, norm, ws, ts):
         return "purpose (لاستعادة، للانسحاب: in order to)"
@@ -170,9 +195,31 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "future or hypothetical (the sentence opens with it)"
     if _in(m.aggregate, cs, ce):
         return "aggregate or trend"
+    for number in _BIG_NUMBER.finditer(norm, cs, ce):
+        if not 1950 <= int(number.group()) <= 2030:
+            return "aggregate or trend (a count in the thousands)"
+    if _DURATION.search(norm, sentence_span[0], ce):
+        return "a span of time (خلال أكثر من 3 أعوام): a trend, not one event"
+    since = _SINCE.search(norm, cs, ce)
+    if since is not None and since.group(1) not in _SINCE_TODAY:
+        return "a span of time (منذ طرده من الرقة، منذ أسابيع): a trend, not one event"
+    if entry.weak and _in(m.result, sentence_span[0], ts):
+        return "the result of an event told before (أسفر عن، أدى إلى)"
     return ""
 
 
+# "بعد يوم من إعلان ..."، "بعد عام تماما على ضربات ...": the trigger is the earlier event a report measures from
+# (a day or hours before is still this report's news: "بعد يوم من إعلان تركيا السيطرة على عفرين")
+_TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
+_DURATION = re.compile(r"(?<!\w)[و]?(?:خلال|طيله|طوال|علي مدي|علي مدار)\s+(?:اكثر من\s+|نحو\s+|قرابه\s+)?(?:\S+\s+)?"
+                       r"(?:اعوام|سنوات|سنين|اشهر|شهور|عامين|سنتين|عقود|عقد)(?!\w)")
+_AFTERMATH = re.compile(r"(?<!\w)[و]?(?:في\s+)?اعقاب(?!\w)")
+_BIG_NUMBER = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
+_TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")
+_SINCE = re.compile(r"(?<!\w)[و]?منذ\s+(\S+)")
+# "منذ صباح اليوم", "منذ ساعات": a live report of today's fighting, not a trend
+_SINCE_TODAY = {"صباح", "فجر", "ليل", "ليله", "مساء", "ظهر", "اليوم", "امس", "ساعات", "ساعه", "ساعتين", "الصباح", "الفجر",
+                "الليله", "منتصف", "ساعات", "قليل", "الظهر", "مساء"}
 _CONDITIONAL = re.compile(r"(?<!\w)(?:في حال|حال|اذا|لو|ان تم)(?!\w)")
 _MAY = re.compile(r"(?<!\w)قد\s+[يتن]\w{2,}(?!\w)")
 _SUBJECTED = re.compile(r"(?<!\w)[وف]?(?:تعرض|تعرضت|يتعرض|تتعرض|يتعرضون|تعرضوا|عرضه|تعرضها)(?!\w)")
@@ -200,11 +247,22 @@ def _trigger_words() -> frozenset[str]:
                      for pattern in entry.patterns)
 
 
+@lru_cache(maxsize=1)
+def _single_word_triggers() -> frozenset[str]:
+    """Trigger patterns of one word (قصف، غارات), normalised."""
+    from rasd.extract.lexicons import load_triggers
+    from rasd.normalize import normalize as _normalize
+
+    return frozenset(_normalize(pattern) for entry in load_triggers()[0] if entry.sub_event_type != "none"
+                     for pattern in entry.patterns if " " not in pattern.strip() and not pattern.endswith("*"))
+
+
 def _future_verb(norm: str, cues: CueMatchers, start: int, end: int) -> bool:
     """A future-tense verb (سـ + present prefix) among the words before ``end``."""
     for _, _, word in _words_between(norm, start, end)[-cues.window:]:
         bare = word[1:] if word.startswith(("و", "ف")) and len(word) > 4 else word
-        if bare.startswith(cues.future_prefixes) and len(bare) >= 5 and bare not in _FUTURE_EXCEPTIONS:
+        if bare.startswith(cues.future_prefixes) and len(bare) >= 5 and bare not in _FUTURE_EXCEPTIONS \
+                and not bare.startswith(_FUTURE_EXCEPTION_STEMS):
             return True
     return False
 
@@ -215,12 +273,25 @@ def clause_is_future(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple
     return bool(_in(m.future, cs, position)) or _future_verb(m.norm, cues, cs, position)
 
 
-def _speech_windows(m: ArticleMentions, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans from a speech verb to the following إن/أن (the frame of a reported statement)."""
+_COMMA = re.compile(r"[،,:]")
+_COMPLEMENTISER = re.compile(r"(?<!\w)[وف]?(?:ان|بان|لان)(?!\w)")
+
+
+def _speech_windows(m: ArticleMentions, start: int, end: int, complement_only: bool = False) -> list[tuple[int, int]]:
+    """Spans from a speech verb to the following إن/أن (the frame of a reported statement).
+    With ``complement_only``, only frames closed by إن/أن: in "أعلنت القوات في العاشر من تموز
+    استعادة الموصل" the date is the event's, not only the statement's."""
     windows = []
     for s, e in _in(m.speech, start, end):
-        match = re.compile(r"(?<!\w)[وف]?(?:ان|بان|لان)(?!\w)").search(m.norm, e, end)
-        windows.append((s, match.start() if match else min(end, e + 40)))
+        match = _COMPLEMENTISER.search(m.norm, e, end)
+        if match is None and complement_only:
+            continue
+        if match is None:
+            # an attribution with no إن/أن ("وفق المرصد، مدينة درعا ..."): the source's name, up to a comma
+            comma = _COMMA.search(m.norm, e, min(end, e + 40))
+            windows.append((s, comma.start() if comma else min(end, e + 40)))
+            continue
+        windows.append((s, match.start()))
     return windows
 
 
@@ -240,6 +311,8 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
         return "target"
     if prev in _MEMBERS and len(words) >= 2 and (words[-2] == "من" or words[-2].isdigit()):
         return "target"  # "قتل 15 من عناصر تنظيم داعش": the dead are members of X
+    if prev == "من" and len(words) >= 2 and (words[-2] in _MEMBERS or words[-2].isdigit()):
+        return "target"  # "قتل 5 عناصر من الشرطة"، "مقتل وجرح 45 من الجيش"
     if mention.surface.split()[0].lstrip("وبلف") in _AIRCRAFT and trigger[2].sub_event_type in _EXPLOSION_TYPES:
         return "agent"  # "طائرات التحالف": aircraft carry out the strike
     surface = mention.surface
@@ -253,9 +326,52 @@ def _role_of(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerE
     return ""
 
 
+_RELATIVE = re.compile(r"\s(?:حيث|الذي|التي|الذين)\s")
+
+
+def _in_other_relative_clause(norm: str, mention: ActorMention, trigger: tuple[int, int, TriggerEntry]) -> bool:
+    """A mention inside a relative clause the trigger is not in ("استهدف قريتي الفوعة وكفريا حيث
+    حوصر عدد كبير من المدنيين": the civilians describe the villages, they are not the target)."""
+    if mention.start < trigger[1]:
+        return False
+    rel = _RELATIVE.search(norm, trigger[1], mention.start)
+    return rel is not None and not _CLAUSE_END.search(norm, rel.end(), mention.start)
+
+
+_CLAUSE_END = re.compile(r"[،,؛;:.!?؟]")
+
+
+_KNOWN_AS = re.compile(r"\s*(?:(?:يعرف|يعرفون|تعرف|المعروف|المعروفه|المعروفين|يدعي|تدعي|يسمي|تسمي)\s+(?:باسم|بـ|ب)?"
+                       r"|(?:التابعه|التابع|التابعين|التابعون)\s+)\s*[\"«(]*\s*")
+
+
+def _merge_named(norm: str, actors: list[ActorMention]) -> list[ActorMention]:
+    """A description followed by its name or its owner ("تحالفا لقوات المعارضة يعرف باسم (جيش الفتح)",
+    "عناصر من الشرطة التابعة لقوات سوريا الديمقراطية"): one actor, the named one, standing where
+    the description stands (so it keeps the description's role); not a second side."""
+    out: list[ActorMention] = []
+    skip: set[int] = set()
+    for mention in actors:
+        if id(mention) in skip:
+            continue
+        known = _KNOWN_AS.match(norm, mention.end)
+        named = next((a for a in actors if known is not None and a is not mention
+                      and known.end() - 1 <= a.start <= known.end() + 2), None)
+        if named is not None:
+            skip.add(id(named))
+            mention = replace(mention, actor=named.actor, surface=named.surface)
+        out.append(mention)
+    return out
+
+
 def assign_actors(norm: str, actors: list[ActorMention], trigger: tuple[int, int, TriggerEntry],
                   speakers: set[int]) -> tuple[ActorMention | None, ActorMention | None, list[ActorMention]]:
     """actor1 (agent), actor2 (target or counterpart) and associates of one event."""
+    actors = [a for a in actors if not _in_other_relative_clause(norm, a, trigger)] or actors
+    actors = _merge_named(norm, actors)
+    held_by = [a for a in actors if a.start > trigger[1] and _words_between(norm, max(0, a.start - 20), a.start)
+               and _words_between(norm, max(0, a.start - 20), a.start)[-1][2] in _CONTROL_BEFORE]
+    actors = [a for a in actors if a not in held_by] or actors
     # a speaker is a participant only when nobody else is named ("أعلنت القوات العراقية استعادة الموصل")
     participants = [a for a in actors if a.start not in speakers] or list(actors)
     roles = [(a, _role_of(norm, a, trigger)) for a in participants]
@@ -290,6 +406,16 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
         return "Excessive force against protesters"  # "قتل أحد المتظاهرين برصاص الشرطة"
     if crowd and kind in ("territory", "attack", "clash", "Armed clash"):
         return "Violent demonstration"  # "اقتحم متظاهرون مطار النجف": a riot, not a battle
+    if kind == "agreement":
+        armed = [a for a in (actor1, actor2) if a is not None and a.role is None]
+        return "Agreement" if armed else None
+    if kind == "burning":
+        if crowd:
+            return "Violent demonstration"
+        return "Looting/property destruction" if actor1 is not None and actor1.role is None else None
+    if kind == "departure":
+        armed = actor1 is not None and actor1.role is None and (actor2 is None or actor2.role is None)
+        return "Non-violent transfer of territory" if armed else None
     if kind == "clash":
         armed = [a for a in (actor1, actor2) if a is not None and a.role is None]
         return "Armed clash" if len(armed) == 2 and armed[0].name != armed[1].name else None
@@ -302,6 +428,8 @@ def resolve_kind(kind: str, actor1: ActorEntry | None, actor2: ActorEntry | None
     if kind == "attack":
         if actor2 is not None and actor2.role == "civilian":
             return "Attack"
+        if actor1 is None and actor2 is not None and actor2.role is None:
+            return "Armed clash"  # "قتل 5 عناصر من الشرطة نتيجة استهداف دورية لهم": armed men attacked by unknown ones
         if actor1 is not None and actor2 is not None:
             return "Armed clash"
         return None
@@ -312,6 +440,10 @@ def best_trigger(triggers: list[tuple[int, int, TriggerEntry]], resolved: dict[i
     """The trigger whose sub-event type stands highest in ACLED's hierarchy (strong before weak)."""
     # a weak word counts beside strong ones when the actors make it a riot ("هاجم متظاهرون مقرا")
     strong = [t for t in triggers if t[0] in resolved and (not t[2].weak or resolved[t[0]] in EVENT_TYPES["Riots"])]
+    if strong and all(resolved[t[0]] in EVENT_TYPES["Strategic developments"] for t in strong):
+        # "قتل 5 عناصر نتيجة استهداف دورية لهم": violence outranks the patrol it hit (ACLED's hierarchy)
+        strong += [t for t in triggers if t[0] in resolved and t[2].weak
+                   and resolved[t[0]] not in EVENT_TYPES["Strategic developments"]]
     pool = strong or [t for t in triggers if t[0] in resolved]
     if not pool:
         return None
@@ -321,6 +453,70 @@ def best_trigger(triggers: list[tuple[int, int, TriggerEntry]], resolved: dict[i
 def norm_span(origin: tuple[int, ...], sentence: Sentence) -> tuple[int, int]:
     """The normalised span of an original sentence span."""
     return bisect.bisect_left(origin, sentence.start), bisect.bisect_left(origin, sentence.end)
+
+
+def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_start: int,
+                 occurrence_words: frozenset[str]) -> bool:
+    """A trigger noun with the article that is not reported as taking place ("وأسفر القصف عن",
+    "ودفعت التظاهرات ...") refers back to an event already told."""
+    word = norm[trigger[0]:trigger[1]].split()[0]
+    bare = word[1:] if word[:1] in ("و", "ف", "ب", "ل") and len(word) > 4 else word
+    if not (bare.startswith("ال") or bare.startswith("لل")):
+        return False
+    before = [w for _, _, w in _words_between(norm, sentence_start, trigger[0])[-3:]]
+    if before and before[-1] in _DEMONSTRATIVES:
+        return True  # "ويعد هذا التفجير ...": this very bombing (pointed at even with no earlier event)
+    if before and before[-1].lstrip("وفب") in _single_word_triggers():
+        return False  # a construct, "قصف الطيران": the noun is not definite
+    for word in before:
+        stem = word[1:] if word[:1] in ("و", "ف") and len(word) > 3 else word
+        if word in occurrence_words or stem in occurrence_words:
+            return False
+    return True
+
+
+_ANAPHORA_REACH = 5  # sentences: how far back "the shelling" can point
+_DEMONSTRATIVES = {"هذا", "هذه", "ذلك", "تلك", "وهذا", "وهذه", "هذين", "هاتين"}
+
+
+def fold_anaphoric(drafts: list[Draft]) -> list[Draft]:
+    """Fold each back-reference into the recent earlier event of the same type it points to:
+    it adds what that event lacks (actors, deaths), never a second record. A back-reference
+    with a place or a day of its own is a new event ("واستهدفت الغارات أيضا بلدة X")."""
+    kept: list[Draft] = []
+    for draft in drafts:
+        earlier = None
+        if draft.anaphoric:
+            earlier = next((d for d in reversed(kept) if d.event_type == draft.event_type
+                            and 0 < draft.sentence_index - d.sentence_index <= _ANAPHORA_REACH), None)
+        if earlier is None and draft.demonstrative:
+            continue  # "لإطلاق هذه الصواريخ": something this article does not report as an event
+        if earlier is None or not _refers_to(draft, earlier):
+            kept.append(draft)
+            continue
+        if HIERARCHY.index(draft.sub_event_type) < HIERARCHY.index(earlier.sub_event_type):
+            earlier.sub_event_type = draft.sub_event_type
+            earlier.explain["sub_event_type"] = draft.explain.get("sub_event_type", "")
+        for key in ("actor1", "actor2"):
+            if getattr(earlier, key) is None and getattr(draft, key) is not None:
+                setattr(earlier, key, getattr(draft, key))
+                earlier.explain[key] = draft.explain.get(key, "")
+        if draft.fatalities and not earlier.fatalities:
+            earlier.fatalities = list(draft.fatalities)
+            earlier.explain["fatalities"] = draft.explain.get("fatalities", "") + " (a later sentence on the same event)"
+        earlier.sentences.extend(draft.sentences)
+    return kept
+
+
+def _refers_to(draft: Draft, earlier: Draft) -> bool:
+    own_place = draft.place is not None and not draft.explain.get("location", "").startswith("places.same_paragraph")
+    if own_place and (earlier.place is None or draft.place.place.id != earlier.place.place.id):  # type: ignore[union-attr]
+        return False
+    own_date = draft.date is not None
+    if own_date and earlier.event_date is not None and draft.event_date is not None \
+            and abs((draft.event_date - earlier.event_date).days) > 1:
+        return False
+    return earlier.status_ok()
 
 
 def merge_drafts(drafts: list[Draft]) -> list[Draft]:
@@ -343,9 +539,16 @@ def _actor_name(a: ActorMention | None) -> str:
 def _same_event(a: Draft, b: Draft) -> bool:
     if a.event_type != b.event_type:
         return False
+    if bool(a.candidate_reason) != bool(b.candidate_reason):
+        return False  # an old event re-told is not today's report of it
     if a.sentence is b.sentence and a.place is not None and b.place is not None:
         return False  # one sentence split into places on purpose: one event each
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
+        return False
+    if a.sub_event_type != b.sub_event_type and not (a.trigger.weak or b.trigger.weak) \
+            and not {a.sub_event_type, b.sub_event_type} <= _BOMBARDMENT:
+        # a car bomb in one sentence and an air raid in another are two events; shelling and an air
+        # strike on one place and day are one bombardment (قصفت الطائرات ...), coded as the air strike
         return False
     # a default ("Unidentified Armed Group", "Civilians") is what rasd assumes, not what the text
     # says, so it never conflicts with a named actor

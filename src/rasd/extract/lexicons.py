@@ -1,4 +1,4 @@
-"""Loading and validating the trigger and cue lexicons (``data/lexicons/*.yaml``).
+"""Loading and validating the trigger, cue and clarity lexicons (``data/lexicons/*.yaml``).
 
 Both are data an analyst can read and extend; they are validated once at start-up, and an
 invalid file stops rasd with a message that names the file and the entry.
@@ -17,7 +17,7 @@ from rasd.matcher import PhraseMatcher
 from rasd.normalize import normalize
 from rasd.schema import SUB_EVENT_TO_TYPE
 
-DEFERRED_KINDS = ("territory", "arrest", "attack", "clash", "none")
+DEFERRED_KINDS = ("territory", "arrest", "attack", "clash", "departure", "burning", "agreement", "none")
 
 
 class TriggerEntry(BaseModel):
@@ -49,6 +49,8 @@ class Cues(BaseModel):
     background: tuple[str, ...]
     background_pattern: tuple[str, ...]
     speech: tuple[str, ...]
+    occurrence: tuple[str, ...]
+    result: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class CueMatchers:
     background: PhraseMatcher[str]
     background_words: frozenset[str]
     speech: PhraseMatcher[str]
+    occurrence_words: frozenset[str]
+    result: PhraseMatcher[str]
 
 
 def _load(name: str) -> object:
@@ -107,4 +111,59 @@ def load_cues() -> CueMatchers:
         background=_phrases(cues.background),
         background_words=frozenset(normalize(w) for w in cues.background_pattern),
         speech=_phrases(cues.speech),
+        occurrence_words=frozenset(normalize(w) for w in cues.occurrence),
+        result=_phrases(cues.result),
+    )
+
+
+class ClarityCues(BaseModel):
+    """``clarity.yaml``: what makes a sentence a summary rather than one incident (rasd.extract.clarity)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    opens_period: tuple[str, ...] = Field(min_length=1)
+    same_day: tuple[str, ...] = Field(min_length=1)
+    comparison: tuple[str, ...] = Field(min_length=1)
+    relative: tuple[str, ...] = Field(min_length=1)
+    separate_reports: tuple[str, ...] = Field(min_length=1)
+    period: tuple[str, ...] = Field(min_length=1)
+    cumulative: tuple[str, ...] = Field(min_length=1)
+    ongoing: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("same_day", "comparison", "relative")
+    @classmethod
+    def _single_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        several = [w for w in value if len(w.split()) != 1]
+        if several:
+            raise ValueError(f"single words only, not {several}")
+        return value
+
+
+@dataclass(frozen=True)
+class ClarityMatchers:
+    opens_period: PhraseMatcher[str]
+    same_day: frozenset[str]
+    comparison: frozenset[str]
+    relative: frozenset[str]
+    separate_reports: PhraseMatcher[str]
+    period: PhraseMatcher[str]
+    cumulative: PhraseMatcher[str]
+    ongoing: PhraseMatcher[str]
+
+
+@lru_cache(maxsize=1)
+def load_clarity() -> ClarityMatchers:
+    try:
+        cues = ClarityCues.model_validate(_load("clarity.yaml"))
+    except Exception as exc:  # pydantic's message, with the file named
+        raise ValueError(f"clarity.yaml: {exc}") from exc
+    return ClarityMatchers(
+        opens_period=_phrases(cues.opens_period),
+        same_day=frozenset(normalize(w) for w in cues.same_day),
+        comparison=frozenset(normalize(w) for w in cues.comparison),
+        relative=frozenset(normalize(w) for w in cues.relative),
+        separate_reports=_phrases(cues.separate_reports),
+        period=_phrases(cues.period),
+        cumulative=_phrases(cues.cumulative),
+        ongoing=_phrases(cues.ongoing),
     )

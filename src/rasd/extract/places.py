@@ -39,9 +39,22 @@ _DIRECTIONS = {normalize(w) for w in [
     "جنوب", "جنوبي", "شمال", "شمالي", "شرق", "شرقي", "غرب", "غربي", "جنوب شرق", "جنوب شرقي", "جنوب غرب",
     "جنوب غربي", "شمال شرق", "شمال شرقي", "شمال غرب", "شمال غربي",
 ]}
-_LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين"]}
+_LOCATIVE = {normalize(w) for w in ["في", "من", "الى", "إلى", "على", "نحو", "باتجاه", "داخل", "عند", "قرب", "عبر", "حتى", "مع", "بين",
+                                     "محاور", "محور", "جبهات", "جبهة", "أحياء", "احياء"]}
+# a place followed by another country's name ("طرابلس بشمال لبنان"، "الحديدة اليمنية") is abroad
+_FOREIGN = ("لبنان|اللبنانيه|اللبناني|اليمن|اليمنيه|اليمني|تركيا|التركيه|الاردن|الاردنيه|ايران|الايرانيه|ليبيا|الليبيه|مصر|"
+            "المصريه|فلسطين|الفلسطينيه|السعوديه|الكويت|الكويتيه|اسراييل|الجولان المحتل")
+_ABROAD = re.compile(r"\s*(?:[،,]\s*)?(?:(?:ب|في\s+)?(?:شمال|جنوب|شرق|غرب|وسط|شمالي|جنوبي|شرقي|غربي)(?:\s+|ي\s+))?(?:في\s+|ب)?(?:"
+                     + _FOREIGN + r")(?!\w)")
+_FOREIGN_WORD = re.compile(r"[وب]?(?:" + _FOREIGN + r")")
+_CAPITALS = {normalize(w) for w in ["دمشق", "بغداد"]}
+_GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات"]}
+# "موالية لدمشق": pro-Damascus, an allegiance, not a place
+_ALLEGIANCE = {normalize(w) for w in ["موالية", "موالي", "الموالية", "الموالي", "الموالين", "موالين", "الموالون", "موالون",
+                                      "المعارضة", "معارضة", "المعادية", "معادية", "المقربة", "مقربة", "المقرب", "مقرب"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
 _EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
+_SEAT_WORDS = {normalize(w) for w in ["مقره", "مقرها", "مقرهم", "ومقره", "ومقرها", "ومقرهم", "مقراتها", "مقراته"]}
 _KNOWN_WORDS: set[str] = set()  # filled below with every head, relation and locative word
 _CONNECTORS = {"و", "في", "من", "ب", "ال"}
 _FREE_KINDS = {"governorate", "district", "feature"}
@@ -69,7 +82,7 @@ class PlaceMention:
             return KIND_RANK["governorate"]
         if self.head == "rural":
             return KIND_RANK["district"] + 0.5
-        return min(KIND_RANK[p.kind] for p in self.candidates)
+        return min(KIND_RANK["district"] if p.feature_type == "region" else KIND_RANK[p.kind] for p in self.candidates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +162,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if not candidates:
             continue
         bare_key = match.key[2:] if match.key.startswith("ال") else match.key
+        if match.key in _HEADS or bare_key in _HEADS:
+            continue  # "مركز مدينة عفرين": a head word (مدينة) is not the village of that name
         weak_name = match.key in stop_words or bare_key in stop_words or len(bare_key) <= 3
         before = _previous_words(norm, match.start, 4)
         head = ""
@@ -178,12 +193,32 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 break
             if word in _LOCATIVE or bare in _LOCATIVE:
                 locative = True
+                if word == "من" and index + 1 < len(before) and (before[index + 1][1] in _NEAR
+                                                                 or _strip_proclitic(before[index + 1][1]) in _NEAR):
+                    near = True  # "بالقرب من حقلي غرب القرنة": near, not "from"
+                    break
                 origin = (word in _ORIGIN and index <= 1) or _origin_phrase(before[index:])
                 break
             if bare in _BASES or word == "انطلاقا":
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        first_word = match.key.split()[0]
+        if not head and " " in match.key and _HEADS.get(first_word) in ("governorate", "rural"):
+            head = _HEADS[first_word]  # a name that carries its head ("محافظة إدلب" as one alias)
+        if _FOREIGN_WORD.fullmatch(match.key) or _FOREIGN_WORD.fullmatch(norm[match.start:match.end]):
+            continue  # another country's name is never a village of this gazetteer (لبنان is not Banan)
+        if _ABROAD.match(norm, match.end):
+            continue  # "في مدينة طرابلس بشمال لبنان": a place in another country
+        if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
+            continue
+        if before and before[0][1] in ("مع", "ومع") and match.key in _CAPITALS:
+            continue  # "توصلت إلى اتفاق مع دمشق": the government, not the city
+        if before and _strip_proclitic(before[0][1]) in _GOVERNMENT_WORDS:
+            continue  # "نظام دمشق", "حكومة بغداد": the government, not the city
+        if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
+                       or (before[0][1] == "في" and len(before) > 1 and _strip_proclitic(before[1][1]) in _SEAT_WORDS)):
+            continue  # "ومقره القامشلي", "ومقره في لندن": where a speaker sits, never an event's place
         if before and _strip_proclitic(before[0][1]) in _EXAMPLE_WORDS:
             # "مدن حيوية مثل حلب وحماة": examples, not where something happened
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
@@ -204,11 +239,15 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             head, locative, origin = previous.head, True, previous.origin
         if match.key in gazetteer.needs_head and not head:
             # a bare feature or city-district name: only the places that go by it alone remain
-            candidates = tuple(p for p in candidates if p.kind != "feature" and not p.id.startswith("nb-"))
+            # (a named region, الغوطة or القلمون, goes by its name alone)
+            candidates = tuple(p for p in candidates if (p.kind != "feature" or p.feature_type == "region")
+                               and not p.id.startswith("nb-"))
             if not candidates:
                 continue
         if head in ("feature", "region") and any(p.kind == "feature" for p in candidates) and match.key in gazetteer.needs_head:
             candidates = tuple(p for p in candidates if p.kind == "feature")
+        if head not in ("neighbourhood", "area") and any(p.feature_type == "region" for p in candidates):
+            candidates = tuple(p for p in candidates if not p.id.startswith("nb-"))  # "مدن الغوطة": the region
         if head in ("neighbourhood", "area") and any(p.id.startswith("nb-") for p in candidates):
             candidates = tuple(p for p in candidates if p.id.startswith("nb-"))  # "حي جوبر": the city district
         if head == "region" and not any(p.kind == "feature" for p in candidates):
@@ -217,6 +256,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if weak_name and not head:
             if not any(p.kind in _FREE_KINDS for p in candidates):
                 continue
+            if (match.key in stop_words or bare_key in stop_words) and not any(p.kind == "governorate" for p in candidates):
+                continue  # "في بلد دشن فيه التنظيم": a country, not the district of Balad
         if not (free or locative or head):
             continue
         mention = PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin)
@@ -270,7 +311,8 @@ def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], 
     by_letter = gazetteer.locality_keys_by_first_letter()
     for m in _FUZZY_HEAD.finditer(norm):
         start = m.start(1)
-        if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4:
+        if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4 \
+                or _FOREIGN_WORD.fullmatch(m.group(1)):
             continue
         first = m.group(1)[2:] if m.group(1).startswith("ال") else m.group(1)  # keys are compared without ال
         if len(first) < 5:
@@ -294,6 +336,7 @@ def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], 
 _BASES = {normalize(w) for w in ["مواقع", "مواقعها", "مواقعه", "مواقعهم", "قواعد", "قواعدها", "قاعدتها", "قاعدته",
                                   "مقرات", "مقراتها", "مطار", "ثكنات", "انطلاقا"]}
 _KNOWN_WORDS.update(_BASES)
+_KNOWN_WORDS.update(_GOVERNMENT_WORDS | _SEAT_WORDS)
 
 
 def _origin_phrase(words: list[tuple[int, str]]) -> bool:
@@ -398,6 +441,9 @@ def resolve(mention: PlaceMention, gazetteer: Gazetteer, focus_admin1: dict[str,
         place = replace(place, name=capital)
     if mention.head == "rural":
         return ResolvedPlace(place, place.name, 2, 3, confidence, "places.rural_of_town", mention)
+    if place.feature_type == "region":
+        # "في الغوطة الشرقية": somewhere in a named region, not at its point (ACLED precision 2)
+        return ResolvedPlace(place, place.name, 2, 3, confidence, "places.region", mention)
     if mention.near or mention.head == "area":
         return ResolvedPlace(place, place.name, 2, 2, confidence, "places.near", mention)
     return ResolvedPlace(place, place.name, 1, 1, confidence, rule, mention)

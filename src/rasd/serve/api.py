@@ -32,11 +32,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rasd.schema import ACLED_COLUMNS, EVENT_TYPES, SUB_EVENT_TO_TYPE, Event
+from rasd.schema import ACLED_COLUMNS, EVENT_TYPES, SUB_EVENT_TO_TYPE
 from rasd.store import Store
 from rasd.store import queries, review
 from rasd.store.queries import parse_since
-from rasd.store.export import COLUMNS, write_csv, write_geojson
+from rasd.store.export import COLUMNS, flat_row, write_csv_rows, write_geojson_rows
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 500
@@ -139,8 +139,26 @@ def build_query(*, event_date: str | None = None, event_date_from: str | None = 
         since=_since(timestamp, "timestamp"), status=status)
 
 
-def _json_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
-    return columns
+def _cursor(value: str | None, page: int, q: queries.EventQuery) -> queries.Cursor | None:
+    if not value:
+        return None
+    if page != 1:
+        raise ApiError(422, "cursor and page cannot be combined: a cursor says where the next page starts", "cursor")
+    try:
+        cursor = queries.Cursor.decode(value)
+    except ValueError:
+        raise ApiError(422, "cursor is not one this API returned (next_cursor)", "cursor") from None
+    if cursor.order != ("timestamp" if q.since is not None else "date"):
+        raise ApiError(422, "cursor comes from pages in another order (with or without timestamp)", "cursor")
+    return cursor
+
+
+def _next_url(request: Request, next_cursor: str | None) -> str | None:
+    """The same request for the next page: cursor set, page dropped (path and query only)."""
+    if not next_cursor:
+        return None
+    url = request.url.remove_query_params("page").include_query_params(cursor=next_cursor)
+    return f"{url.path}?{url.query}"
 
 
 def _shape(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
@@ -150,11 +168,6 @@ def _shape(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     if "explain" in row and row["explain"] is None:
         row["explain"] = {}
     return row
-
-
-def _event_json(event: Event, fields: tuple[str, ...]) -> dict[str, Any]:
-    data = event.to_json_dict()
-    return {f: data[f] for f in fields}
 
 
 class _StatsCache:
@@ -260,6 +273,7 @@ def create_app(store: Store, *, token: str | None = None, gazetteer: str | None 
     # -- reads ---------------------------------------------------------------------------------
     @app.get("/api/events", summary="Events, filtered as ACLED's API filters them")
     def list_events(
+        request: Request,
         event_date: str | None = Query(None, description="YYYY-MM-DD or FROM|TO (ACLED's form)"),
         event_date_from: str | None = Query(None, description="Events on or after (YYYY-MM-DD)"),
         event_date_to: str | None = Query(None, description="Events on or before (YYYY-MM-DD)"),
@@ -273,7 +287,9 @@ def create_app(store: Store, *, token: str | None = None, gazetteer: str | None 
         timestamp: str | None = Query(None, description="Only records added or changed since (Unix seconds or ISO time)"),
         status: str = Query("event", description="event, candidate or all"),
         limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}"),
-        page: int = Query(1, ge=1, le=1_000_000),
+        page: int = Query(1, ge=1, le=1_000_000, description="Page number (offset paging; see cursor)"),
+        cursor: str | None = Query(None, description="Keyset paging: the next_cursor of the previous page "
+                                                      "(as fast deep as on the first page; not with page)"),
         fields: str | None = Query(None, description="Columns, comma-separated (or 'all')"),
         format: str = Query("json", description="json, csv or geojson"),
     ) -> Response:
@@ -283,24 +299,26 @@ def create_app(store: Store, *, token: str | None = None, gazetteer: str | None 
                         country=country, iso=iso, admin1=admin1, admin2=admin2, event_type=event_type,
                         sub_event_type=sub_event_type, actor=actor, interaction=interaction, fatalities=fatalities,
                         bbox=bbox, timestamp=timestamp, status=status)
+        after = _cursor(cursor, page, q)
+        # GeoJSON needs the id and coordinates for its geometry whatever the chosen properties.
+        extra = ("event_id_cnty", "latitude", "longitude") if fmt == "geojson" else ()
+        result = queries.event_page(store, q, columns, limit=limit, offset=(page - 1) * limit, cursor=after,
+                                    extra=extra)
+        rows = [_shape(r, columns) for r in result.rows]
+        next_url = _next_url(request, result.next_cursor)
         if fmt == "json":
-            rows, more = queries.query_event_dicts(store, q, _json_columns(columns), limit=limit,
-                                                   offset=(page - 1) * limit)
             return JSONResponse({"status": 200, "success": True, "count": len(rows), "page": page, "limit": limit,
-                                 "has_more": more, "data": [_shape(r, columns) for r in rows]})
-        events, more = queries.query_events(store, q, limit=limit, offset=(page - 1) * limit)
+                                 "has_more": result.has_more, "next_cursor": result.next_cursor, "next": next_url,
+                                 "data": rows})
+        headers = {"X-Has-More": str(result.has_more).lower()}
+        if result.next_cursor:
+            headers.update({"X-Next-Cursor": result.next_cursor, "Link": f'<{next_url}>; rel="next"'})
+        out = io.StringIO()
         if fmt == "csv":
-            out = io.StringIO()
-            write_csv(events, out, columns)
-            return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                            headers={"X-Has-More": str(more).lower()})
-        if fmt == "geojson":
-            out = io.StringIO()
-            write_geojson(events, out, columns)
-            return Response(out.getvalue(), media_type="application/geo+json",
-                            headers={"X-Has-More": str(more).lower()})
-        return JSONResponse({"status": 200, "success": True, "count": len(events), "page": page, "limit": limit,
-                             "has_more": more, "data": [_event_json(e, columns) for e in events]})
+            write_csv_rows((flat_row(r) for r in rows), out, columns)
+            return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+        write_geojson_rows((flat_row(r) for r in rows), out, columns)
+        return Response(out.getvalue(), media_type="application/geo+json", headers=headers)
 
     @app.get("/api/events/{event_id_cnty}", summary="One event with all its sources and evidence")
     def get_event(event_id_cnty: str) -> JSONResponse:

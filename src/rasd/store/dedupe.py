@@ -18,7 +18,13 @@ The rule (issue 5; measured in docs/ACCURACY.md, "Deduplication"):
   event is one location on one day, and two named towns 5 km apart are two events;
 - **actors**: not conflicting. Each side's named actors (generic fillers such as "Unidentified
   Armed Group" or "Civilians" say nothing either way and are ignored) must overlap when both
-  reports name any.
+  reports name any;
+- **clarity**: a summary (a campaign, several days, a cumulative toll: ``rasd.extract.clarity``
+  reads it from the source sentence) is never the same event as a report of one day or week
+  (time precision 1 or 2). ACLED codes one event per day and place and does not code a campaign
+  summary as one of its days; merging them would also replace the day's toll with the campaign's
+  or the reverse. Two summaries of one campaign may merge, and so may a summary and a record
+  known only to the month (precision 3), which is no more a single day than the summary is.
 
 A merge keeps the stored ``event_id_cnty``, appends the new source (ACLED's ``source`` is
 ``;``-separated), keeps the most precise place and the most precise date, and takes fatalities
@@ -30,9 +36,10 @@ from __future__ import annotations
 import math
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from rasd.code import interaction
+from rasd.extract.clarity import classify_event
 from rasd.schema import INTER_NAMES, Event
 
 EARTH_RADIUS_KM = 6371.0088
@@ -47,7 +54,8 @@ _GENERIC_ACTOR_PREFIXES = ("Unidentified", "Civilians", "Protesters", "Rioters",
 
 class EventLike(Protocol):
     """What the decision reads: a ``rasd.schema.Event``, or a stored row (same field names), so
-    the store can test stored rows without building an ``Event`` for each."""
+    the store can test stored rows without building an ``Event`` for each. ``coded_fields_agree``
+    reads all but the last two."""
 
     status: str
     event_type: str
@@ -64,6 +72,8 @@ class EventLike(Protocol):
     actor2: str
     assoc_actor_1: str
     assoc_actor_2: str
+    source_sentence: str
+    evidence: Any  # Span by name, or its JSON (dict) in a stored row
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +125,16 @@ def same_place(a: EventLike, b: EventLike) -> str | None:
 
 def same_incident(a: EventLike, b: EventLike) -> Decision:
     """Whether two located, dated reports describe the same real event."""
+    decision = coded_fields_agree(a, b)
+    if decision.same and summary_and_single_day(a, b):
+        return Decision(False, "summary")
+    return decision
+
+
+def coded_fields_agree(a: EventLike, b: EventLike) -> Decision:
+    """``same_incident`` without the clarity test: status, type, date, place and actors only.
+    The store runs it over a whole date window, reading only these columns, and then
+    ``same_incident`` on the few rows that pass (the sentences are larger to read)."""
     if a.status != "event" or b.status != "event":
         return Decision(False, "candidate")
     if a.event_type != b.event_type or a.sub_event_type != b.sub_event_type:
@@ -130,6 +150,15 @@ def same_incident(a: EventLike, b: EventLike) -> Decision:
     if actors_a and actors_b and not actors_a & actors_b:
         return Decision(False, "actors")
     return Decision(True, f"match: {place}")
+
+
+def summary_and_single_day(a: EventLike, b: EventLike) -> bool:
+    """One report sums up a campaign or period, the other tells one day (or week) of it."""
+    summary_a, summary_b = classify_event(a).summary, classify_event(b).summary
+    if summary_a == summary_b:
+        return False
+    single = b if summary_a else a
+    return (single.time_precision or 1) <= 2
 
 
 def _join_sources(*values: str) -> str:

@@ -26,13 +26,28 @@ _INT_COLUMNS = {"year", "time_precision", "iso", "geo_precision", "fatalities", 
 _FLOAT_COLUMNS = {"latitude", "longitude"}
 
 
+def flat_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON record (``Event.to_json_dict``'s form, or the API's page rows) as ``to_flat_row``
+    makes it: nested fields as JSON strings."""
+    row = dict(record)
+    for name in ("evidence", "explain"):
+        if name in row:
+            row[name] = json.dumps(row[name], ensure_ascii=False)
+    return row
+
+
 def write_csv(events: Iterable[Event], out: IO[str], columns: Sequence[str] = COLUMNS) -> int:
     """``columns``: a subset of ``COLUMNS`` (the API's ``fields=``), in the order given."""
+    return write_csv_rows((event.to_flat_row() for event in events), out, columns)
+
+
+def write_csv_rows(rows: Iterable[dict[str, Any]], out: IO[str], columns: Sequence[str] = COLUMNS) -> int:
+    """CSV of flat rows (``flat_row``); columns not in ``columns`` are left out."""
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     n = 0
-    for n, event in enumerate(events, start=1):
-        writer.writerow({k: "" if v is None else v for k, v in event.to_flat_row().items()})
+    for n, row in enumerate(rows, start=1):
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return n
 
 
@@ -45,15 +60,20 @@ def write_jsonl(events: Iterable[Event], out: IO[str]) -> int:
 
 def write_geojson(events: Iterable[Event], out: IO[str], columns: Sequence[str] = COLUMNS) -> int:
     """Streamed, so a large export never sits in memory; ``columns`` choose the properties."""
+    return write_geojson_rows((event.to_flat_row() for event in events), out, columns)
+
+
+def write_geojson_rows(rows: Iterable[dict[str, Any]], out: IO[str], columns: Sequence[str] = COLUMNS) -> int:
+    """GeoJSON of flat rows, which carry ``event_id_cnty``, ``latitude`` and ``longitude`` even
+    when ``columns`` (the properties) leave them out."""
     out.write('{"type": "FeatureCollection", "features": [\n')
     n = 0
-    for event in events:
-        row = event.to_flat_row()
+    for row in rows:
         properties = {c: row[c] for c in columns}
         geometry: dict[str, Any] | None = None
-        if event.latitude is not None and event.longitude is not None:
-            geometry = {"type": "Point", "coordinates": [round(event.longitude, 4), round(event.latitude, 4)]}
-        feature = {"type": "Feature", "id": event.event_id_cnty, "geometry": geometry, "properties": properties}
+        if row["latitude"] is not None and row["longitude"] is not None:
+            geometry = {"type": "Point", "coordinates": [round(row["longitude"], 4), round(row["latitude"], 4)]}
+        feature = {"type": "Feature", "id": row["event_id_cnty"], "geometry": geometry, "properties": properties}
         out.write((",\n" if n else "") + json.dumps(feature, ensure_ascii=False))
         n += 1
     out.write("\n]}\n")

@@ -98,14 +98,25 @@ class EventRow(Base):
 
     __table_args__ = (
         # Deduplication looks up stored events of one type in a date window.
-        Index("ix_events_type_date", "event_type", "event_date"),
+        Index("ix_events_type_date", "event_type", "event_date", "event_id_cnty"),
         Index("ix_events_timestamp", "timestamp"),
-        Index("ix_events_country_date", "country", "event_date"),
-        # The analysts' API (migration 0002): newest-first pages under its usual filters.
-        Index("ix_events_date", "event_date", "event_id_cnty"),
-        Index("ix_events_admin1_date", "admin1", "event_date"),
-        Index("ix_events_sub_date", "sub_event_type", "event_date"),
-        Index("ix_events_iso_date", "iso", "event_date"),
+        Index("ix_events_country_date", "country", "event_date", "event_id_cnty"),
+        # The analysts' API (migration 0002): newest-first pages under its usual filters. Migration
+        # 0003 ends them (and the two above) with the id: they then give the page's whole order
+        # (date, id) with no sort, and a cursor is a range of them.
+        Index("ix_events_admin1_date", "admin1", "event_date", "event_id_cnty"),
+        Index("ix_events_sub_date", "sub_event_type", "event_date", "event_id_cnty"),
+        Index("ix_events_iso_date", "iso", "event_date", "event_id_cnty"),
+        # Migration 0003. Newest-first pages carry the filters that have no index of their own
+        # (status, fatalities minimum, iso, bounding box) in the index itself: both backends test
+        # them on the index entry, so a filter matching 2% of events reads ~25,000 entries and
+        # only the 500 matching rows, instead of 25,000 rows.
+        Index("ix_events_date_scan", "event_date", "event_id_cnty", "status", "fatalities", "iso", "latitude",
+              "longitude"),
+        # For the rare case: a small box or a high fatalities minimum, where walking the dates
+        # would read most of the index before finding a page; the id makes them cover the lookup.
+        Index("ix_events_lat_lon", "latitude", "longitude", "event_id_cnty"),
+        Index("ix_events_fatalities", "fatalities", "event_id_cnty"),
         # The writer's deduplication window (migration 0004): status and time precision are in
         # the index so that rows the window does not want are skipped without reading them.
         Index("ix_events_dedupe", "sub_event_type", "country", "status", "event_date", "time_precision"),
@@ -200,3 +211,94 @@ class FeedStateRow(Base):
     next_attempt_ms: Mapped[int] = mapped_column(BigInteger, default=0)  # Unix ms: back-off below a second in tests
     last_status: Mapped[str] = mapped_column(Text, default="")
     last_checked_at: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# -- derived tables (migration 0003), kept in step with ``events`` by ``rasd.store.derived`` --------
+class ActorNameRow(Base):
+    """Every distinct value of actor1, actor2, assoc_actor_1 and assoc_actor_2, with how many
+    events carry it: the ``actor`` filter matches its substring here (a few thousand names), not
+    in a million events."""
+
+    __tablename__ = "actor_names"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    folded: Mapped[str] = mapped_column(Text)  # str.lower(): what a case-insensitive match compares
+    events: Mapped[int] = mapped_column(Integer)
+
+
+class EventActorRow(Base):
+    """Event <-> each distinct actor value it carries (any of the four columns): the events of a
+    rare actor are found through this index instead of a scan."""
+
+    __tablename__ = "event_actors"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    event_id_cnty: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    __table_args__ = (Index("ix_event_actors_event", "event_id_cnty"), {"sqlite_with_rowid": False})
+
+
+class SummaryEventRow(Base):
+    """Events and fatalities per period and (status, place, type): ``/api/stats`` sums these rows
+    instead of the events. Each event counts in four periods: its day, month and year, and the
+    ``all`` period (which alone holds undated events); a date range is answered with whole years,
+    whole months and the days at its ends (``rasd.store.summary.periods``)."""
+
+    __tablename__ = "summary_events"
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # all | year | month | day
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # first day; ALL_TIME for "all"
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    iso: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 when unknown
+    country: Mapped[str] = mapped_column(String(80), primary_key=True)
+    admin1: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    sub_event_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    fatalities: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # The day series under a governorate or sub-event type filter reads only its rows.
+        Index("ix_summary_events_admin1", "grain", "admin1", "period"),
+        Index("ix_summary_events_sub", "grain", "sub_event_type", "period"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class SummaryDayRow(Base):
+    """Events and fatalities per day, status, country and event type: the timeline (``by_day``)
+    of the unfiltered or type-filtered dataset, a few rows a day."""
+
+    __tablename__ = "summary_days"
+
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    iso: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(String(80), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    fatalities: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class SummaryActorRow(Base):
+    """Events and fatalities per period, (status, place, type) and actor, counted once as actor1
+    and once as actor2, as ``by_actor`` counts them. Years and months only: per day and governorate
+    there would be about as many rows as actor mentions; the days at the ends of a date range are
+    counted from the events."""
+
+    __tablename__ = "summary_actors"
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # all | year | month
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    iso: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(String(80), primary_key=True)
+    admin1: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    actor: Mapped[str] = mapped_column(Text, primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    fatalities: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, delete, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,15 @@ from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, Pendin
 from rasd.normalize import normalize_text
 from rasd.schema import Article, Event
 from rasd.store import db as dbmod
-from rasd.store.models import ArticleRow, DeletionRow, EventRow, FeedStateRow, RejectedRow
-# _row_values and event_from_row are imported from here by the review and query modules.
-from rasd.store.writer import ArticleKeys, BatchWrite, KnownArticles, _row_values, event_from_row  # noqa: F401
+from rasd.store.dedupe import coded_fields_agree, same_incident
+from rasd.store.derived import StoreSession
+from rasd.store.models import (
+    ArticleRow, AuditRow, CandidateRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow, RejectedRow,
+)
+# _row_values, _sequence_number and event_from_row are imported from here by the review and query modules.
+from rasd.store.writer import (  # noqa: F401
+    ArticleKeys, BatchWrite, DedupeWindow, KnownArticles, _row_values, _sequence_number, event_from_row,
+)
 
 DEFAULT_BATCH_SIZE = 50
 _WRITE_LOCK_KEY = 0x72617364  # "rasd": the PostgreSQL advisory lock of a batch's write transaction
@@ -142,6 +148,23 @@ def article_keys(article: Article) -> ArticleKeys:
     return ArticleKeys(article.id, normalise_url(article.url), content_hash(article.text))
 
 
+def withdraw_into(s: Session, other: EventRow, kept_row: EventRow, now: int, article_id: str | None) -> None:
+    """``other`` and ``kept_row`` are one incident: ``other``'s (younger) id is withdrawn, a
+    deletion clients can sync, and its reports move over. Its review-queue entry, if it was once a
+    candidate, goes with it (the audit log keeps its history)."""
+    kept_row.report_count += other.report_count
+    s.execute(EventSourceRow.__table__.update()
+              .where(EventSourceRow.event_id_cnty == other.event_id_cnty)
+              .values(event_id_cnty=kept_row.event_id_cnty))
+    s.execute(delete(CandidateRow).where(CandidateRow.event_id_cnty == other.event_id_cnty))
+    s.flush()
+    s.delete(other)
+    s.add(DeletionRow(event_id_cnty=other.event_id_cnty, deleted_at=now,
+                      reason=f"duplicate: merged into {kept_row.event_id_cnty}", merged_into=kept_row.event_id_cnty))
+    s.add(AuditRow(at=now, action="delete", event_id_cnty=other.event_id_cnty, article_id=article_id,
+                   detail={"merged_into": kept_row.event_id_cnty}))
+
+
 class Store:
     """A database of articles and events (see the module docstring for guarantees)."""
 
@@ -160,7 +183,9 @@ class Store:
         self.engine.dispose()
 
     def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        # A StoreSession keeps the summary tables and the actor index in step with every event
+        # written through it (rasd.store.derived).
+        return StoreSession(self.engine, expire_on_commit=False)
 
     # -- ingest --------------------------------------------------------------------------------
     def url_known(self, url: str) -> bool:
@@ -238,6 +263,23 @@ class Store:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         elif self.backend == "postgresql":
             conn.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK_KEY})
+
+    @staticmethod
+    def _matches(s: Session, event: Event, article_id: str) -> list[EventRow]:
+        """Stored events that are the same incident as ``event``, oldest first, none of
+        ``article_id``'s: for a candidate promoted by review (``rasd.store.review``), in its ORM
+        session. The same window and rule as ingest's ``BatchWrite``, read for one event."""
+        if event.event_date is None:
+            return []
+        window = DedupeWindow()
+        window.load(s.connection(), [event])
+        ids = sorted((i for i, row in window.near(event) if coded_fields_agree(row, event).same), key=_sequence_number)
+        if not ids:
+            return []
+        own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
+        # the whole rows hold the source sentences, for the rest of the rule (a summary is not one day)
+        return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None
+                and same_incident(row, event).same]
 
     # -- queries -------------------------------------------------------------------------------
     def events(self, where: EventFilter | None = None) -> Iterator[Event]:

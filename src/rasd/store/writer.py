@@ -35,7 +35,8 @@ from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select,
 
 from rasd.extraction import ExtractionFailure, Outcome
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
-from rasd.store.dedupe import MAX_WINDOW_DAYS, EventLike, merge_events, same_incident, window_days
+from rasd.store import derived
+from rasd.store.dedupe import MAX_WINDOW_DAYS, EventLike, coded_fields_agree, merge_events, same_incident, window_days
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, RejectedRow,
 )
@@ -381,15 +382,18 @@ class BatchWrite:
         if event.event_date is None:
             return []
         # Oldest first by the id's sequence number (the per-country counter is the creation
-        # order): a stable order, so a resumed run merges exactly as an uninterrupted one.
-        ids = sorted((event_id for event_id, row in self.window.near(event) if same_incident(row, event).same),
+        # order): a stable order, so a resumed run merges exactly as an uninterrupted one. The
+        # window holds only the coded columns; the rest of the rule (a summary is not one day)
+        # reads the source sentence and evidence, of the few rows that pass.
+        ids = sorted((event_id for event_id, row in self.window.near(event) if coded_fields_agree(row, event).same),
                      key=_sequence_number)
         if not ids:
             return []
         own = {source["event_id_cnty"] for source in self.sources_of_article[article_id]}
         chosen = [event_id for event_id in ids if event_id not in own]
         self._load([event_id for event_id in chosen if event_id not in self.events])
-        return [(event_id, self.events[event_id]) for event_id in chosen]
+        return [(event_id, self.events[event_id]) for event_id in chosen
+                if same_incident(self.events[event_id].event, event).same]
 
     def _load(self, event_ids: list[str]) -> None:
         """Whole stored rows of events about to be merged (the window holds only the decision's columns)."""
@@ -436,12 +440,33 @@ class BatchWrite:
         self._insert(AuditRow, self.audit)
         gone = [event_id for event_id, state in self.events.items() if state.deleted]
         for chunk in _chunks(gone):
+            # An event merged away leaves the review queue too, if it was once a candidate
+            # (as ``repository.withdraw_into`` does; the audit log keeps its history).
+            conn.execute(delete(CandidateRow).where(CandidateRow.event_id_cnty.in_(chunk)))
             conn.execute(delete(EventRow).where(EventRow.event_id_cnty.in_(chunk)))
+        self._write_derived()
         for iso3, (last, exists) in self.sequences.items():
             if exists:
                 conn.execute(update(CountrySequenceRow).where(CountrySequenceRow.iso3 == iso3).values(last_value=last))
             else:
                 conn.execute(insert(CountrySequenceRow).values(iso3=iso3, last_value=last))
+
+    def _write_derived(self) -> None:
+        """The summary tables and the actor index (``rasd.store.derived``), in this transaction:
+        Core statements bypass the ORM session's hook, so the batch adds its own deltas, from the
+        values it read and the values it wrote, for every event it inserted, changed or deleted.
+        An event inserted and merged away in the same batch was never counted and is not now."""
+        deltas: derived.Deltas = defaultdict(dict)
+        pairs: dict[tuple[str, str], int] = {}
+        for event_id, state in self.events.items():
+            before = state.stored
+            after = None if state.deleted else state.values
+            if before is None and after is None:
+                continue  # inserted and merged away in this batch: never counted
+            if before is not None and after is not None and all(before[f] == after[f] for f in derived.FIELDS):
+                continue  # read for a merge that did not happen, or merged without a change they count
+            derived.add_changes(deltas, pairs, before, after, event_id)
+        derived.write(self.conn, deltas, pairs)
 
     def _insert(self, model: type, rows: list[dict[str, Any]]) -> None:
         if rows:

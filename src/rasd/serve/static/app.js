@@ -42,7 +42,7 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-const state = { filters: {}, events: [], selected: null, markers: new Map(), days: [] };
+const state = { filters: {}, events: [], selected: null, markers: new Map(), days: [], weeks: [], bin: "day" };
 
 // -- URL <-> filters --------------------------------------------------------------------------------
 function readUrl() {
@@ -50,11 +50,13 @@ function readUrl() {
   state.filters = {};
   for (const key of FILTER_KEYS) if (params.get(key)) state.filters[key] = params.get(key);
   state.selected = params.get("event") || null;
+  state.bin = params.get("bin") === "week" ? "week" : "day";
 }
 function writeUrl() {
   const params = new URLSearchParams();
   for (const key of FILTER_KEYS) if (state.filters[key]) params.set(key, state.filters[key]);
   if (state.selected) params.set("event", state.selected);
+  if (state.bin === "week") params.set("bin", "week");
   const query = params.toString();
   history.replaceState(null, "", query ? `?${query}` : location.pathname);
 }
@@ -162,14 +164,22 @@ function drawList() {
 const DAY = 86400000;
 function parseDay(s) { return Date.parse(`${s}T00:00:00Z`); }
 function fmtDay(t) { return new Date(t).toISOString().slice(0, 10); }
+// Monday of the ISO week (as /api/stats' by_week), in ms.
+function weekStart(t) { return t - ((new Date(t).getUTCDay() + 6) % 7) * DAY; }
+// The bars: per day, or per ISO week (by_week, each bar seven days wide).
+function timelineBins() {
+  if (state.bin === "week") return { step: 7 * DAY, bins: state.weeks.map((w) => ({ date: w.week, events: w.events, fatalities: w.fatalities })) };
+  return { step: DAY, bins: state.days };
+}
 function drawTimeline() {
   const svg = $("#timeline");
   const width = svg.clientWidth || 600, height = 90, pad = 18;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.replaceChildren();
-  const days = state.days;
+  $("#timeline-caption").textContent = state.bin === "week" ? "Events per week" : "Events per day";
+  const { step, bins: days } = timelineBins();
   if (!days.length) return;
-  // The shortest span of days that holds 80% of the events (a stray 2001 anniversary mention must
+  // The shortest span of bins that holds 80% of the events (a stray 2001 anniversary mention must
   // not squash the month that matters into one pixel).
   const times = days.map((d) => parseDay(d.date));
   const total = days.reduce((a, d) => a + d.events, 0);
@@ -181,12 +191,12 @@ function drawTimeline() {
   }
   if (state.filters.from) lo = Math.min(lo, parseDay(state.filters.from));
   if (state.filters.to) hi = Math.max(hi, parseDay(state.filters.to));
-  hi += DAY;
-  const span = Math.max(hi - lo, DAY);
+  hi += step;
+  const span = Math.max(hi - lo, step);
   const x = (t) => pad + ((t - lo) / span) * (width - 2 * pad);
   const inRange = days.filter((d) => parseDay(d.date) >= lo && parseDay(d.date) < hi);
   const max = Math.max(1, ...inRange.map((d) => d.events));
-  const barWidth = Math.max(1, (width - 2 * pad) / (span / DAY) - 1);
+  const barWidth = Math.max(1, (width - 2 * pad) / (span / step) - 1);
   const from = state.filters.from ? parseDay(state.filters.from) : null;
   const to = state.filters.to ? parseDay(state.filters.to) : null;
   const ns = "http://www.w3.org/2000/svg";
@@ -195,14 +205,14 @@ function drawTimeline() {
     const rect = document.createElementNS(ns, "rect");
     rect.setAttribute("x", x(t)); rect.setAttribute("y", height - pad - h);
     rect.setAttribute("width", barWidth); rect.setAttribute("height", Math.max(1, h));
-    const out = (from !== null && t < from) || (to !== null && t > to);
+    const out = (from !== null && t + step <= from) || (to !== null && t > to);
     rect.setAttribute("class", out ? "bar out" : "bar");
     const title = document.createElementNS(ns, "title");
-    title.textContent = `${d.date}: ${d.events} events, ${d.fatalities} fatalities`;
+    title.textContent = `${state.bin === "week" ? "week of " : ""}${d.date}: ${d.events} events, ${d.fatalities} fatalities`;
     rect.append(title);
     svg.append(rect);
   }
-  for (const t of [lo, lo + span / 2, hi - DAY]) {
+  for (const t of [lo, lo + span / 2, hi - step]) {
     const label = document.createElementNS(ns, "text");
     label.setAttribute("x", Math.min(width - 60, x(t))); label.setAttribute("y", height - 4);
     label.textContent = fmtDay(t);
@@ -230,7 +240,9 @@ function initTimeline() {
   window.addEventListener("mousemove", (ev) => {
     if (start === null) return;
     live = ev.clientX;
-    const a = Math.min(dayAt(start), dayAt(live)), b = Math.max(dayAt(start), dayAt(live));
+    let a = Math.min(dayAt(start), dayAt(live)), b = Math.max(dayAt(start), dayAt(live));
+    // per week, a drag selects whole weeks (Monday to Sunday)
+    if (state.bin === "week") { a = weekStart(a); b = weekStart(b) + 6 * DAY; }
     state.filters.from = fmtDay(a); state.filters.to = fmtDay(b);
     drawTimeline();
   });
@@ -404,12 +416,13 @@ async function refresh(fitMap) {
     const [events, stats] = await Promise.all([getJson(`/api/events?${params}`), getJson(`/api/stats?${statsParams}`)]);
     state.events = events.data;
     state.days = stats.data.by_day;
+    state.weeks = stats.data.by_week;
     const located = state.events.filter((e) => e.latitude !== null).length;
     $("#summary").textContent = `${state.events.length}${events.has_more ? "+" : ""} ${state.filters.status === "candidate" ? "candidates" : "events"} (${located} on the map)` +
       (stats.data.latest_week ? ` · latest week ${stats.data.latest_week.week}: ${stats.data.latest_week.events} events vs ${stats.data.latest_week.avg_4_weeks_events} 4-week avg.` : "");
   } catch (err) {
     $("#summary").textContent = `Error: ${err.message}`;
-    state.events = []; state.days = [];
+    state.events = []; state.days = []; state.weeks = [];
   }
   drawMarkers();
   drawList();
@@ -446,6 +459,8 @@ async function main() {
   form.addEventListener("submit", (ev) => ev.preventDefault());
   $("#f-clear").addEventListener("click", () => { state.filters = {}; syncForm(); refresh(true); });
   window.addEventListener("resize", drawTimeline);
+  $("#t-bin").value = state.bin;
+  $("#t-bin").addEventListener("change", (ev) => { state.bin = ev.target.value; writeUrl(); drawTimeline(); });
   await refresh(true);
   if (state.selected) selectEvent(state.selected);
 }

@@ -3,10 +3,7 @@ status and date, with the time precision, so the window read skips candidates an
 wrong precision in the index instead of reading their (wide) table rows.
 
 Revision ID: 0004
-Revises: 0002
-
-(Numbered 0004 because another branch adds 0003; when both are merged, this one's
-``down_revision`` becomes "0003".)
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,172 @@
+"""Rules that decide what is an event, on sentences from the development corpus (full gazetteer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rasd.schema import Article
+
+PUBLISHED = dt.date(2015, 7, 23)
+
+
+def _events(extractor, text: str, published: dt.date = PUBLISHED):  # type: ignore[no-untyped-def]
+    return extractor.run(Article(id="t", published=published, text=text)).events
+
+
+def test_a_back_reference_to_the_shelling_is_folded_into_the_event_it_refers_to(full_extractor):
+    # snn-2015-07-23-0608: "the shelling targeted a village held by ISIS" is the same strike,
+    # not a second event by ISIS
+    text = ("أفاد المرصد السوري لحقوق الإنسان بمقتل 12 سوريا في قصف الطيران المروحي بالبراميل المتفجرة صباح "
+            "الأربعاء مناطق في قرية قصر البريج في ريف حلب الشمالي الشرقي. وقال المرصد في بيان إن القصف "
+            "استهدف قرية يسيطر عليها تنظيم \"داعش\" ما أدى أيضا إلى سقوط عشرات الجرحى.")
+    events = [e for e in _events(full_extractor, text) if e.status == "event"]
+    assert len(events) == 1
+    assert events[0].sub_event_type == "Air/drone strike" and events[0].location == "Qasr al Burayj"
+    assert events[0].fatalities == 12
+
+
+def test_a_continuing_protest_is_a_new_event_not_a_back_reference(full_extractor):
+    text = ("وشهدت مدينة العمارة تظاهرة الجمعة. "
+            "وتواصلت الاحتجاجات في البصرة السبت، لليوم السابع على التوالي، منددة بالبطالة ونقص الخدمات.")
+    events = _events(full_extractor, text, dt.date(2018, 7, 15))
+    assert {e.location for e in events if e.status == "event"} >= {"Amarah", "البصرة"} or \
+        len([e for e in events if e.status == "event"]) == 2
+
+
+def test_two_villages_is_not_al_qaryatayn(full_extractor):
+    text = "وفي شمال سوريا قصف المسلحون قريتين تابعين للنظام السوري تحاصرهما فصائل مسلحة، مما أدى لقتل طفلين."
+    assert all(e.location != "Qariateine" for e in _events(full_extractor, text, dt.date(2018, 3, 8)))
+    text = "قصفت قوات النظام مدينة القريتين في ريف حمص الشرقي أمس."
+    assert [e.location for e in _events(full_extractor, text, dt.date(2018, 3, 8))] == ["Qariateine"]
+
+
+def test_a_speakers_seat_is_not_the_events_place(full_extractor):
+    text = ("وقال شيروان بري، أحد رؤساء الهلال الأحمر الكردي ومقره القامشلي في شمال شرق سوريا \"تعرضت المدينة "
+            "لقصف كثيف خلال النهار\".")
+    assert all(e.location != "Al Qamishli" for e in _events(full_extractor, text, dt.date(2018, 3, 17)))
+
+
+def test_an_event_measured_from_a_year_later_is_background(full_extractor):
+    text = ("وجاء هجوم دوما بعد عام تماما على ضربات صاروخية أميركية لمطار الشعيرات التابع للنظام السوري.")
+    assert not [e for e in _events(full_extractor, text, dt.date(2018, 4, 8)) if e.status == "event"]
+    # a day before is still this report's news
+    text = "يأتي هذا التصريح بعد يوم من إعلان الجيش السوري الحر السيطرة الكاملة على مركز مدينة عفرين."
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 3, 19)) if e.status == "event"]
+    assert [e.location for e in events] == ["'Afrin"]
+
+
+def test_eastern_ghouta_is_a_region_at_precision_2(full_extractor):
+    events = _events(full_extractor, "قتل 5 مدنيين في قصف على الغوطة الشرقية أمس.", dt.date(2018, 3, 8))
+    assert [(e.location, e.admin1, e.geo_precision) for e in events] == [("Eastern Ghouta", "Rural Damascus", 2)]
+    # a town of the region is more precise than the region
+    events = _events(full_extractor, "قتل 5 مدنيين في قصف على مدينة دوما في الغوطة الشرقية أمس.", dt.date(2018, 3, 8))
+    assert [(e.location, e.geo_precision) for e in events] == [("Douma", 1)]
+
+
+def test_today_with_a_weekday_is_that_weekday(full_extractor):
+    # snn-2015-07-21-1614, published on a Tuesday: "اليوم الإثنين" was written on Monday
+    text = "أفاد شهود عيان اليوم الإثنين بمقتل 33 مسلحاً من تنظيم داعش، بانفجار سيارة مفخخة يقودها انتحاري في قضاء البعاج."
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 7, 21)) if e.status == "event"]
+    assert [str(e.event_date) for e in events] == ["2015-07-20"]
+
+
+def test_a_statement_date_dates_an_event_that_has_none(full_extractor):
+    text = "وقال البيان الذي صدر الجمعة إن ست غارات نفذت قرب الحسكة وأصابت وحدات من مقاتلي تنظيم داعش."
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 7, 25)) if e.status == "event"]
+    assert [(str(e.event_date), e.time_precision) for e in events] == [("2015-07-24", 2)]
+
+
+def test_a_date_after_an_announcement_without_an_inna_is_the_events(full_extractor):
+    text = "أعلنت القوات العراقية في العاشر من تموز/يوليو 2017 استعادة السيطرة على مدينة الموصل."
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 7, 11)) if e.status == "event"]
+    assert [(str(e.event_date), e.sub_event_type) for e in events] == [("2017-07-10", "Government regains territory")]
+
+
+def test_a_killing_that_results_from_an_earlier_operation_is_not_an_event_of_its_own(full_extractor):
+    text = ("وأسفرت العملية، وفقا للبيان عن تدمير الأهداف بالكامل، وقتل نحو 45 مسلحا من تنظيم داعش في الموصل.")
+    assert not [e for e in _events(full_extractor, text, dt.date(2018, 6, 23)) if e.status == "event"]
+
+
+def test_the_government_of_a_city_is_not_the_city(full_extractor):
+    text = "من جانبه أفاد المرصد بسقوط 26 مقاتلا مواليا لنظام دمشق في القصف الصاروخي."
+    assert all(e.location != "Damascus" for e in _events(full_extractor, text, dt.date(2018, 4, 30)))
+
+
+def test_a_district_in_its_capital_is_one_place(full_extractor):
+    text = "لقي 9 أشخاص على الاقل مصرعهم مساء اليوم الاثنين في هجوم بسيارة مفخخة بحي الكرادة وسط العاصمة العراقية بغداد."
+    events = [e for e in _events(full_extractor, text, dt.date(2016, 9, 5)) if e.status == "event"]
+    assert len(events) == 1 and events[0].fatalities == 9
+
+
+def test_a_governorate_that_sets_the_scene_is_not_a_second_event(full_extractor):
+    text = "وفي محافظة حلب المجاورة، أسفرت ضربات جوية على بلدة أورم الكبرى عن مقتل 18 مدنيا بينهم ثلاثة أطفال."
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 8, 10)) if e.status == "event"]
+    assert [(e.location, e.fatalities) for e in events] == [("Urum al Kubra", 18)]
+
+
+def test_the_parts_of_a_running_toll_are_not_events_of_the_day(full_extractor):
+    text = ("ارتفع عدد قتلى الاحتجاجات في مدن متفرقة في العراق إلى 11 شخصا.\n"
+            "وانطلقت في 8 من شهر يوليو الحالي في البصرة احتجاجات ضد الفساد.\n"
+            "وسقط 3 قتلى في البصرة، ومثلهم في النجف والسماوة، كما قتل متظاهر في الديوانية، وآخر في كربلاء.")
+    events = _events(full_extractor, text, dt.date(2018, 7, 22))
+    coded = [e for e in events if e.status == "event"]
+    assert [(e.location, str(e.event_date)) for e in coded] == [("البصرة", "2018-07-08")]
+    assert {e.reason for e in events if e.status == "candidate"} == {"undated"}
+
+
+def test_setting_fire_is_a_riot_for_a_crowd_and_destruction_for_armed_men(full_extractor):
+    riot = "وأقدم متظاهرون غاضبون على إضرام النيران في مقر حزب الدعوة في مدينة العمارة مساء الجمعة."
+    events = [e for e in _events(full_extractor, riot, dt.date(2018, 7, 15)) if e.status == "event"]
+    assert [e.sub_event_type for e in events] == ["Violent demonstration"]
+    arson = "قام مسلحو جبهة النصرة، الأحد، بحرق معبر القنيطرة بين الجولان المحتل والأراضي السورية."
+    events = [e for e in _events(full_extractor, arson, dt.date(2018, 7, 22)) if e.status == "event"]
+    assert [(e.sub_event_type, e.actor1) for e in events] == [("Looting/property destruction", "HTS: Hayat Tahrir al-Sham")]
+
+
+def test_a_described_group_and_its_name_are_one_actor(full_extractor):
+    text = ("وأضاف أن تحالفا لقوات المعارضة يعرف باسم (جيش الفتح) استهدف قريتي الفوعة وكفريا الشماليتين أمس.")
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 7, 23)) if e.status == "event"]
+    assert all(e.sub_event_type != "Armed clash" for e in events)
+
+
+def test_an_agreement_happens_where_it_applies_not_where_people_are_sent(full_extractor):
+    # (an agreement is one when an armed party is named: here قوات النظام, then "النظام")
+    text = ("وسيطرت قوات النظام على معظم محافظة درعا.\n"
+            "والاتفاق الذي أعلن، الخميس، يقضي بتهجير رافضي التسوية مع النظام من مدنيين ومقاتلين وعائلاتهم، باتجاه "
+            "إدلب، وتسوية أوضاع من يقبل بحكم النظام في القنيطرة.")
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 7, 22)) if e.status == "event"]
+    assert ("Agreement", "Quneitra", "2018-07-19") in [(e.sub_event_type, e.admin1, str(e.event_date)) for e in events]
+    assert "Idleb" not in {e.admin1 for e in events if e.sub_event_type == "Agreement"}
+
+
+def test_an_old_event_retold_in_the_pluperfect_is_a_background_candidate(full_extractor):
+    text = ("قتل زعيم مجموعة خراسان بغارة جوية قرب سرمدا أمس.\n"
+            "وكان الفضلي قد استهدف بضربة جوية أمريكية في سبتمبر ايلول 2014 قرب مدينة حلب.")
+    events = _events(full_extractor, text, dt.date(2015, 7, 22))
+    old = [e for e in events if e.event_date and e.event_date.year == 2014]
+    assert old and all(e.status == "candidate" and e.reason == "background" for e in old)
+    assert any(e.status == "event" and str(e.event_date) == "2015-07-21" for e in events)
+
+
+def test_an_attack_on_a_patrol_by_unknown_men_is_a_battle_in_the_city_named_before(full_extractor):
+    text = ("وأعلنت قوى الأمن الداخلي في مدينة الرقة حالة الطوارئ.\n"
+            "كما قتل الأحد الماضي 5 عناصر من الشرطة التابعة لقوات سوريا الديمقراطية، نتيجة استهداف دورية لهم في "
+            "المدينة، من دون أن تتبين الجهة المسؤولة.")
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 6, 24)) if e.status == "event"]
+    assert [(e.sub_event_type, e.location, str(e.event_date), e.actor1) for e in events] == [
+        ("Armed clash", "Ar-Raqqa", "2018-06-17", "Unidentified Armed Group (Syria)")]
+
+
+def test_who_holds_the_area_is_not_a_side_and_years_of_rule_are_not_an_event(full_extractor):
+    text = "قتل 19 شخصا على الأقل، الخميس، في المنطقة الجنوبية الخاضعة لسيطرة فيلق الرحمن بالغوطة الشرقية."
+    assert all(e.sub_event_type != "Armed clash" for e in _events(full_extractor, text, dt.date(2018, 3, 22)))
+    text = "وخلال أكثر من 3 أعوام من سيطرته على مدينة الرقة، نفذ التنظيم المتطرف عمليات قتل وإعدام جماعية."
+    assert not [e for e in _events(full_extractor, text, dt.date(2018, 7, 3)) if e.status == "event"]
+
+
+def test_an_arrest_abroad_is_not_placed_in_syria(full_extractor):
+    text = ("وأضاف المصدر أن الرجل اعتقل في مدينة طرابلس بشمال لبنان، وكان مسؤولا عن جمع المال للتنظيم في "
+            "مدينة البوكمال بشرق سوريا.")
+    events = _events(full_extractor, text, dt.date(2018, 2, 21))
+    assert not [e for e in events if e.status == "event"]
+    assert {e.reason for e in events} == {"abroad"}
