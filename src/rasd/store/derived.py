@@ -6,15 +6,15 @@
 * ``actor_names`` and ``event_actors``: the distinct actor values and which events carry them,
   which the ``actor`` filter searches instead of the events.
 
-Every change to an event goes through an ORM session of the store (``Store.session()`` returns a
+Changes to events go through an ORM session of the store (``Store.session()`` returns a
 ``StoreSession``): ingest inserts and merges, deletions of merged events, analysts' reviews. Before
 each flush, the session turns the events it is about to insert, change or delete into deltas of
 these tables (the old values from the attribute history, the new from the object); when the
 transaction commits, it writes their sum on the same connection, so the tables commit with the
-events, and a rollback drops both. Writing events with Core
-statements (``insert(EventRow)``) bypasses this: migration 0003 builds the tables from the events
-of an existing database, and a bulk load must be followed by the same rebuild (bench/api_latency.py
-loads at revision 0002 and upgrades).
+events and a rollback drops both. A writer that changes events with Core statements, which the
+session does not see, passes its changes to ``write_changes`` in the same transaction. Migration
+0003 builds the tables from the events of an existing database (bench/api_latency.py bulk-loads
+at revision 0002 and upgrades).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _new_values(row: EventRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in FIELDS}
 
 
-def _changes(session: Session) -> Iterable[tuple[dict[str, Any] | None, dict[str, Any] | None, str]]:
+def _changes(session: Session) -> Iterable[Change]:
     """(before, after, event id) for every event this flush inserts, changes or deletes."""
     for row in session.new:
         if isinstance(row, EventRow):
@@ -130,11 +130,12 @@ class _Pending:
     pairs: dict[tuple[str, str], int] = field(default_factory=dict)  # (name, event id) -> +1 carried, -1 dropped
 
 
-@event.listens_for(StoreSession, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    # Before the flush, because the attribute history (the stored values) is still there.
-    pending: _Pending = session.info.setdefault(_PENDING, _Pending())
-    for before, after, event_id in _changes(session):
+Change = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None, str]  # (before, after, event id): FIELDS
+
+
+def count_changes(pending: _Pending, changes: Iterable[Change]) -> None:
+    """Add events' changes to ``pending``: an insert has no before, a deletion no after."""
+    for before, after, event_id in changes:
         if before is not None:
             add_summary_rows(pending.deltas, before, -1)
         if after is not None:
@@ -145,18 +146,35 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             pending.pairs[(name, event_id)] = pending.pairs.get((name, event_id), 0) + sign
 
 
+def write_pending(connection: Connection, pending: _Pending) -> None:
+    apply_deltas(connection, pending.deltas)
+    _write_event_actors(connection, [pair for pair, sign in pending.pairs.items() if sign > 0],
+                        [pair for pair, sign in pending.pairs.items() if sign < 0])
+
+
+def write_changes(connection: Connection, changes: Iterable[Change]) -> None:
+    """For a writer that changes events with Core statements (which the session does not see):
+    the same bookkeeping, written at once on its connection, inside its transaction. ``before``
+    and ``after`` hold at least ``FIELDS`` (the stored and the new values)."""
+    pending = _Pending()
+    count_changes(pending, changes)
+    write_pending(connection, pending)
+
+
+@event.listens_for(StoreSession, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    # Before the flush, because the attribute history (the stored values) is still there.
+    count_changes(session.info.setdefault(_PENDING, _Pending()), _changes(session))
+
+
 @event.listens_for(StoreSession, "before_commit")
 def _before_commit(session: Session) -> None:
     """Write the transaction's deltas: once per ingest batch rather than per event, so the rows of a
     month or a year that many events share are written once (this halved the writer's time)."""
     session.flush()  # commit flushes after this hook: the last changes must be counted first
     pending: _Pending | None = session.info.pop(_PENDING, None)
-    if pending is None or not (pending.deltas or pending.pairs):
-        return
-    connection = session.connection()
-    apply_deltas(connection, pending.deltas)
-    _write_event_actors(connection, [pair for pair, sign in pending.pairs.items() if sign > 0],
-                        [pair for pair, sign in pending.pairs.items() if sign < 0])
+    if pending is not None and (pending.deltas or pending.pairs):
+        write_pending(session.connection(), pending)
 
 
 @event.listens_for(StoreSession, "after_transaction_end")
