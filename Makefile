@@ -64,6 +64,8 @@ bench-api: install
 
 eval: install
 	$(BIN)/python bench/gold_eval.py
+	$(BIN)/python bench/gold_eval.py --dev2
+	$(BIN)/python bench/gold_eval.py --heldout
 
 bench: install
 	$(BIN)/python bench/extract_speed.py

@@ -307,8 +307,8 @@ def test_api_box_and_fatalities_walk_or_index(client: TestClient, monkeypatch: p
     if "bbox" not in params:
         expected = [r["event_id_cnty"] for r in everything if r["fatalities"] >= params["fatalities"]
                     and r["iso"] == params.get("iso", r["iso"])]
-    for min_hits in (0, 10**9):  # SQLite: walk newest first; fetch through the predicate's index
-        monkeypatch.setattr(queries, "MIN_HITS", min_hits)
+    for walk_vs_fetch in (0, 10**9):  # SQLite: fetch through the predicate's index; walk newest first
+        monkeypatch.setattr(queries, "WALK_VS_FETCH", walk_vs_fetch)
         assert ids(events(client, **params)) == expected
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import insert, inspect, select
 from rasd.store import Store, review
 from rasd.store import db as dbmod
 from rasd.store import derived, queries
-from rasd.store.models import CountrySequenceRow, EventRow
+from rasd.store.models import CandidateRow, CountrySequenceRow, EventRow, EventSourceRow
 from rasd.store.queries import EventQuery
 from rasd.store.summary import periods
 from tests.conftest import fresh_database_url
@@ -216,3 +216,25 @@ def test_migration_0003_upgrades_an_existing_store(db_url: str, tmp_path) -> Non
     assert_derived_match(upgraded)
     upgraded.close()
     reference.close()
+
+
+def test_core_writers_keep_the_tables_with_write_changes(db_url: str) -> None:
+    """A writer using Core statements (the session sees nothing) reports its changes itself."""
+    from sqlalchemy import delete, update
+
+    store = Store.open(db_url)
+    events = _events()
+    store.ingest([make_article(a) for a in events], stub_extractor(events))
+    columns = [EventRow.__table__.c[f] for f in derived.FIELDS]
+    with store.engine.begin() as connection:
+        rows = {r["event_id_cnty"]: dict(r) for r in connection.execute(
+            select(EventRow.__table__.c.event_id_cnty, *columns)).mappings()}
+        first, second = sorted(rows)[:2]
+        moved = {**rows[first], "admin1": "Homs", "fatalities": 40, "assoc_actor_1": "Tribal Group (Syria)"}
+        connection.execute(update(EventRow.__table__).where(EventRow.__table__.c.event_id_cnty == first)
+                           .values({k: moved[k] for k in ("admin1", "fatalities", "assoc_actor_1")}))
+        for table in (EventSourceRow.__table__, CandidateRow.__table__, EventRow.__table__):  # as a rejection does
+            connection.execute(delete(table).where(table.c.event_id_cnty == second))
+        derived.write_changes(connection, [(rows[first], moved, first), (rows[second], None, second)])
+    assert_derived_match(store)
+    store.close()

@@ -9,8 +9,8 @@
 Every change to an event is counted in the transaction that makes it, by one of two writers:
 
 * ingest (``rasd.store.writer.BatchWrite``) writes events with Core statements, which no session
-  hook sees; it adds the deltas of every event it inserts, merges or deletes itself
-  (``add_changes``, then ``write`` before the batch commits), from the values it read and wrote;
+  hook sees; it passes the changes of every event it inserts, merges or deletes to
+  ``write_changes`` before the batch commits, from the values it read and wrote;
 * everything else goes through an ORM session of the store (``Store.session()`` returns a
   ``StoreSession``): analysts' reviews, events merged away on promotion. Before each flush, the
   session turns the events it is about to insert, change or delete into deltas of these tables
@@ -115,7 +115,7 @@ def _new_values(row: EventRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in FIELDS}
 
 
-def _changes(session: Session) -> Iterable[tuple[dict[str, Any] | None, dict[str, Any] | None, str]]:
+def _changes(session: Session) -> Iterable[Change]:
     """(before, after, event id) for every event this flush inserts, changes or deletes."""
     for row in session.new:
         if isinstance(row, EventRow):
@@ -136,12 +136,41 @@ class _Pending:
     pairs: dict[tuple[str, str], int] = field(default_factory=dict)  # (name, event id) -> +1 carried, -1 dropped
 
 
+Change = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None, str]  # (before, after, event id): FIELDS
+
+
+def count_changes(pending: _Pending, changes: Iterable[Change]) -> None:
+    """Add events' changes to ``pending``: an insert has no before, a deletion no after."""
+    for before, after, event_id in changes:
+        if before is not None:
+            add_summary_rows(pending.deltas, before, -1)
+        if after is not None:
+            add_summary_rows(pending.deltas, after, +1)
+        old, new = actor_names(before), actor_names(after)
+        for name, sign in [*((n, +1) for n in new - old), *((n, -1) for n in old - new)]:
+            _add(pending.deltas, ACTOR_NAMES, (name,), sign, 0)
+            pending.pairs[(name, event_id)] = pending.pairs.get((name, event_id), 0) + sign
+
+
+def write_pending(connection: Connection, pending: _Pending) -> None:
+    apply_deltas(connection, pending.deltas)
+    _write_event_actors(connection, [pair for pair, sign in pending.pairs.items() if sign > 0],
+                        [pair for pair, sign in pending.pairs.items() if sign < 0])
+
+
+def write_changes(connection: Connection, changes: Iterable[Change]) -> None:
+    """For a writer that changes events with Core statements (which the session does not see):
+    the same bookkeeping, written at once on its connection, inside its transaction. ``before``
+    and ``after`` hold at least ``FIELDS`` (the stored and the new values)."""
+    pending = _Pending()
+    count_changes(pending, changes)
+    write_pending(connection, pending)
+
+
 @event.listens_for(StoreSession, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     # Before the flush, because the attribute history (the stored values) is still there.
-    pending: _Pending = session.info.setdefault(_PENDING, _Pending())
-    for before, after, event_id in _changes(session):
-        add_changes(pending.deltas, pending.pairs, before, after, event_id)
+    count_changes(session.info.setdefault(_PENDING, _Pending()), _changes(session))
 
 
 @event.listens_for(StoreSession, "before_commit")
@@ -150,9 +179,8 @@ def _before_commit(session: Session) -> None:
     month or a year that many events share are written once (this halved the writer's time)."""
     session.flush()  # commit flushes after this hook: the last changes must be counted first
     pending: _Pending | None = session.info.pop(_PENDING, None)
-    if pending is None or not (pending.deltas or pending.pairs):
-        return
-    write(session.connection(), pending.deltas, pending.pairs)
+    if pending is not None and (pending.deltas or pending.pairs):
+        write_pending(session.connection(), pending)
 
 
 @event.listens_for(StoreSession, "after_transaction_end")
@@ -162,30 +190,6 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
 
 
 # -- writing the deltas --------------------------------------------------------------------------
-def add_changes(deltas: Deltas, pairs: dict[tuple[str, str], int], before: Mapping[str, Any] | None,
-                after: Mapping[str, Any] | None, event_id: str) -> None:
-    """One event's change (``before`` None: inserted; ``after`` None: deleted) as deltas of the
-    summary tables and the actor index: what the session hook and the batch writer
-    (``rasd.store.writer``, Core statements) both record."""
-    if before is not None:
-        add_summary_rows(deltas, before, -1)
-    if after is not None:
-        add_summary_rows(deltas, after, +1)
-    old, new = actor_names(before), actor_names(after)
-    for name, sign in [*((n, +1) for n in new - old), *((n, -1) for n in old - new)]:
-        _add(deltas, ACTOR_NAMES, (name,), sign, 0)
-        pairs[(name, event_id)] = pairs.get((name, event_id), 0) + sign
-
-
-def write(connection: Connection, deltas: Deltas, pairs: Mapping[tuple[str, str], int]) -> None:
-    """Write a transaction's deltas and actor pairs on its connection."""
-    if not (deltas or pairs):
-        return
-    apply_deltas(connection, deltas)
-    _write_event_actors(connection, [pair for pair, sign in pairs.items() if sign > 0],
-                        [pair for pair, sign in pairs.items() if sign < 0])
-
-
 def _insert(connection: Connection, table: Table) -> Any:
     """INSERT with ON CONFLICT (an upsert): the dialect's own construct, the same on both."""
     if connection.dialect.name == "postgresql":

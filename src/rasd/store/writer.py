@@ -453,11 +453,10 @@ class BatchWrite:
 
     def _write_derived(self) -> None:
         """The summary tables and the actor index (``rasd.store.derived``), in this transaction:
-        Core statements bypass the ORM session's hook, so the batch adds its own deltas, from the
-        values it read and the values it wrote, for every event it inserted, changed or deleted.
+        Core statements bypass the ORM session's hook, so the batch passes its own changes, from
+        the values it read and the values it wrote, for every event it inserted, changed or deleted.
         An event inserted and merged away in the same batch was never counted and is not now."""
-        deltas: derived.Deltas = defaultdict(dict)
-        pairs: dict[tuple[str, str], int] = {}
+        changes: list[derived.Change] = []
         for event_id, state in self.events.items():
             before = state.stored
             after = None if state.deleted else state.values
@@ -465,8 +464,9 @@ class BatchWrite:
                 continue  # inserted and merged away in this batch: never counted
             if before is not None and after is not None and all(before[f] == after[f] for f in derived.FIELDS):
                 continue  # read for a merge that did not happen, or merged without a change they count
-            derived.add_changes(deltas, pairs, before, after, event_id)
-        derived.write(self.conn, deltas, pairs)
+            changes.append((before, after, event_id))
+        if changes:
+            derived.write_changes(self.conn, changes)
 
     def _insert(self, model: type, rows: list[dict[str, Any]]) -> None:
         if rows:
