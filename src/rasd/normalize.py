@@ -15,6 +15,8 @@ Normalisation (one original character becomes zero or more normalised characters
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -108,8 +110,10 @@ def normalize_with_map(text: str) -> NormText:
     return NormText(text, "".join(out), tuple(origin))
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Normalised form of ``text`` (see the module docstring); idempotent."""
+    """Normalised form of ``text`` (see the module docstring); idempotent. Cached: the same place
+    names, cue words and lines are normalised again and again."""
     return normalize_with_map(text).text
 
 

@@ -652,6 +652,8 @@ def _has_aircraft(actor: ActorEntry) -> bool:
 def _mark_summary(event: Event) -> Event:
     """A campaign, period or cumulative report (rasd.extract.clarity) is kept for review as a
     ``summary`` candidate: ACLED codes the days it sums up, not the summary as one event."""
+    if event.status != "event":
+        return event  # only what would be exported as certain needs the test
     clarity = classify_event(event)
     explain = dict(event.explain)
     explain["clarity"] = clarity.cue or clarity.label
