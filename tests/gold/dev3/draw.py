@@ -1,4 +1,5 @@
-import json, random, re
+"""Draws tests/gold/dev3/selection.txt (run from the repository root)."""
+import json, os, random
 from pathlib import Path
 excl=set()
 for p in ["tests/gold/selection.txt","tests/gold/heldout/selection.txt","tests/gold/dev2/selection.txt"]:
@@ -7,7 +8,7 @@ for p in ["tests/gold/selection.txt","tests/gold/heldout/selection.txt","tests/g
         if l and not l.startswith("#"): excl.add(l.split()[0])
 kw="قصف غارة غارات اشتباك اشتباكات هجوم تفجير انفجار مفخخة عبوة قتلى قتل مقتل اعتقال اختطاف مظاهرة تظاهرة احتجاج سيطرة انسحاب اتفاق".split()
 sy=[];iq=[]
-for line in open("/work/shared/data/corpus/dev.jsonl"):
+for line in open(Path(os.environ.get("RASD_SHARED", "../shared")) / "data/corpus/dev.jsonl"):
     a=json.loads(line)
     if a["id"] in excl: continue
     t=(a.get("title") or "")+" "+a["text"]
