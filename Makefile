@@ -65,6 +65,7 @@ bench-api: install
 eval: install
 	$(BIN)/python bench/gold_eval.py
 	$(BIN)/python bench/gold_eval.py --dev2
+	$(BIN)/python bench/gold_eval.py --dev3
 	$(BIN)/python bench/gold_eval.py --heldout
 
 bench: install

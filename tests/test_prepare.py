@@ -188,3 +188,12 @@ def test_prepare_html_to_text_keeps_article_drops_furniture() -> None:
 
 def test_prepare_html_to_text_empty_page() -> None:
     assert html_to_text("<html><body></body></html>") == ""
+
+
+@pytest.mark.parametrize("line", ["نحن بحاجتك لنبقى مستقلين", "اقرأ أيضاً: تفاصيل الهجوم", "المصدر:"])
+def test_prepare_boilerplate_markers_match_in_their_written_form(line: str) -> None:
+    # the markers are checked on the normalised line, where ى is ي and أ is ا
+    text = f"قصفت الطائرات بلدة سراقب.\n{line}\nوقتل ثلاثة مدنيين."
+    ranges = boilerplate_ranges(text)
+    assert _covered(ranges, *_line_span(text, line))
+    assert not _touched(ranges, 0, text.index("\n"))

@@ -19,10 +19,7 @@ from rasd.normalize import normalize
 T = TypeVar("T")
 
 _ALLOWED_PREFIXES = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل", "ولل", "فلل"})
-
-
-def _is_letter(ch: str) -> bool:
-    return ch.isalnum()
+_MAX_PREFIX = max(len(p) for p in _ALLOWED_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +59,10 @@ class PhraseMatcher(Generic[T]):
 
     def _build(self) -> None:
         self._automaton = ahocorasick.Automaton()
-        for surface in self._entries:
-            self._automaton.add_word(surface, surface)
+        for surface, entries in self._entries.items():
+            # Stored with the surface: its length and whether any entry lets the last word go on,
+            # so that the many hits inside longer words are rejected before any other work.
+            self._automaton.add_word(surface, (surface, len(surface), any(e[1] for e in entries)))
         if self._entries:
             self._automaton.make_automaton()
         self._built = True
@@ -75,36 +74,50 @@ class PhraseMatcher(Generic[T]):
         if not self._entries:
             return []
         found: list[Match[T]] = []
-        for end_index, surface in self._automaton.iter(text):
-            start = end_index - len(surface) + 1
+        entries_of = self._entries
+        length = len(text)
+        for end_index, (surface, size, any_open) in self._automaton.iter(text):
             end = end_index + 1
+            ends_word = end >= length or not text[end].isalnum()
+            if not ends_word and not any_open:
+                continue
+            start = end - size
             word_start = start
-            while word_start > 0 and _is_letter(text[word_start - 1]):
+            # A proclitic is at most three letters (ولل): a longer run of letters in front means
+            # the hit is inside another word.
+            while word_start > 0 and text[word_start - 1].isalnum():
                 word_start -= 1
-            prefix = text[word_start:start]
-            for key, open_end, payload in self._entries[surface]:
-                # The لل variant needs the ل of the preposition in front of it.
-                is_lam_variant = surface != key
-                if is_lam_variant and not prefix.endswith("ل"):
-                    continue
-                full_prefix = prefix + "ل" if is_lam_variant else prefix
-                if full_prefix not in _ALLOWED_PREFIXES:
-                    continue
-                word_end = end
-                if word_end < len(text) and _is_letter(text[word_end]):
-                    if not open_end:
+                if start - word_start > _MAX_PREFIX:
+                    break
+            else:
+                prefix = text[word_start:start]
+                for key, open_end, payload in entries_of[surface]:
+                    # The لل variant needs the ل of the preposition in front of it.
+                    if surface != key:
+                        if not prefix.endswith("ل"):
+                            continue
+                        full_prefix = prefix + "ل"
+                    else:
+                        full_prefix = prefix
+                    if full_prefix not in _ALLOWED_PREFIXES:
                         continue
-                    while word_end < len(text) and _is_letter(text[word_end]):
-                        word_end += 1
-                found.append(Match(word_start, word_end, key, payload, full_prefix))
+                    word_end = end
+                    if not ends_word:
+                        if not open_end:
+                            continue
+                        while word_end < length and text[word_end].isalnum():
+                            word_end += 1
+                    found.append(Match(word_start, word_end, key, payload, full_prefix))
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         return found
 
     def find(self, text: str) -> list[Match[T]]:
         """Longest, leftmost, non-overlapping matches."""
         chosen: list[Match[T]] = []
+        taken = bytearray(len(text) + 1)
         for m in sorted(self.find_all(text), key=lambda m: (-(m.end - m.start), m.start)):
-            if all(m.end <= c.start or m.start >= c.end for c in chosen):
+            if taken.find(1, m.start, m.end) == -1:
+                taken[m.start:m.end] = b"\x01" * (m.end - m.start)
                 chosen.append(m)
         chosen.sort(key=lambda m: m.start)
         return chosen

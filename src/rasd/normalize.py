@@ -70,8 +70,52 @@ class NormText:
 _CHAR_CACHE: dict[str, str] = {}
 
 
+class _OneCharTranslation(dict[int, str]):
+    """``str.translate`` table for the fast path of ``normalize_with_map``: each character to its
+    one-character normal form, ``_DROP`` when it normalises to nothing, ``_EXPAND`` when it
+    normalises to several characters (rare: ligatures; the slow path handles those)."""
+
+    def __missing__(self, code: int) -> str:
+        norm = _normalise_char(chr(code))
+        one = norm if len(norm) == 1 else (_DROP if not norm else _EXPAND)
+        self[code] = one
+        return one
+
+
+_DROP, _EXPAND = "\x00", "\x01"
+_ONE_CHAR = _OneCharTranslation({ord(_DROP): _EXPAND, ord(_EXPAND): _EXPAND})
+_SPACES = re.compile(" {2,}")
+
+
 def normalize_with_map(text: str) -> NormText:
     """Normalise ``text`` for matching and keep, per output character, its original offset."""
+    # Fast path (str.translate and C-level list work): every character becomes at most one.
+    one = text.translate(_ONE_CHAR)
+    if _EXPAND in one:
+        return _normalize_with_map_by_char(text)
+    if _DROP in one:
+        origin = [i for i, c in enumerate(one) if c != _DROP]
+        one = one.replace(_DROP, "")
+    else:
+        origin = list(range(len(one)))
+    # White space: drop it at both ends, keep the first character of every inner run.
+    stripped = one.lstrip(" ")
+    lead = len(one) - len(stripped)
+    stripped = stripped.rstrip(" ")
+    if lead or len(stripped) + lead < len(one):
+        origin = origin[lead:lead + len(stripped)]
+        one = stripped
+    runs = [(m.start(), m.end()) for m in _SPACES.finditer(one)]
+    if runs:
+        for start, end in reversed(runs):
+            del origin[start + 1:end]
+        one = _SPACES.sub(" ", one)
+    return NormText(text, one, tuple(origin))
+
+
+def _normalize_with_map_by_char(text: str) -> NormText:
+    """``normalize_with_map`` one character at a time: the reference, and the path for text with
+    characters that normalise to several (tests/test_normalize.py checks both agree)."""
     out: list[str] = []
     origin: list[int] = []
     append_char, append_origin = out.append, origin.append

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 _HTML_HINT = re.compile(r"<\s*(html|body|div|p|article|head|meta|span|br|h[1-6])\b", re.IGNORECASE)
 
-# Lines that scraped news pages carry around the story (checked on the normalised line start).
-_BOILERPLATE_LINE = re.compile(
-    r"(camera icon|tag icon|^ع ع ع$|^اضغط هنا|^ادعم |^اقرا ايضا|^اقرأ أيضا|^اقرا المزيد|^شاهد ايضا"
-    r"|^تابعونا|^تابعوا |^اشترك|^للمزيد|^مواضيع ذات صله|^اخبار ذات صله|^الاعلام الموجه"
-    r"|^دولار واحد شهريا|بحاجتك لنبقى|^رابط الخبر|^حقوق النشر|^جميع الحقوق|^share|^×$|^المصدر:?$)",
+# Lines that scraped news pages carry around the story, checked on the normalised line (ى is ي,
+# أ is ا there): most markers stand at the line's start (matched there only, which is cheap),
+# a few anywhere in its first 120 characters.
+_BOILERPLATE_START = re.compile(
+    r"(?:ع ع ع$|اضغط هنا|ادعم |اقرا ايضا|اقرا المزيد|شاهد ايضا"
+    r"|تابعونا|تابعوا |اشترك|للمزيد|مواضيع ذات صله|اخبار ذات صله|الاعلام الموجه"
+    r"|دولار واحد شهريا|رابط الخبر|حقوق النشر|جميع الحقوق|share|×$|المصدر:?$)",
 )
+_BOILERPLATE_ANYWHERE = ("camera icon", "tag icon", "بحاجتك لنبقي")
 # After one of these lines, the rest of the page is related links and appeals.
 _TAIL_MARKERS = re.compile(r"^(مقالات متعلقه|مقالات ذات صله|اخبار متعلقه|مواد ذات صله|روابط ذات صله)\s*$")
 
@@ -58,18 +61,19 @@ class Sentence:
 
 def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of lines that are page furniture, not article."""
-    from rasd.normalize import normalize
+    from rasd.normalize import normalize_text  # no offsets needed: whole lines are returned
 
     ranges: list[tuple[int, int]] = []
     pos = 0
     lines = text.split("\n")
     for index, line in enumerate(lines):
         end = pos + len(line)
-        norm = normalize(line[:120]).strip()  # the markers stand at a line's start
+        norm = normalize_text(line[:120]).strip()  # the markers stand at a line's start
         if _TAIL_MARKERS.match(norm):
             ranges.append((pos, len(text)))
             break
-        if norm and (_BOILERPLATE_LINE.search(norm) or not any(c.isalpha() for c in norm)):
+        if norm and (_BOILERPLATE_START.match(norm) or any(marker in norm for marker in _BOILERPLATE_ANYWHERE)
+                     or not any(c.isalpha() for c in norm)):
             ranges.append((pos, end))
         pos = end + 1
     return ranges

@@ -10,6 +10,8 @@ separate reports of the same deaths conflict, and the triple keeps low/best/high
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from dataclasses import dataclass
 
@@ -66,6 +68,7 @@ def _skip_hedge(words: list[tuple[int, int, str]], i: int) -> int:
     return i
 
 
+@lru_cache(maxsize=65536)
 def _bare(word: str) -> str:
     for p in ("وب", "و", "ب", "ف", "ل"):
         if word.startswith(p) and len(word) > len(p) + 2:

@@ -136,6 +136,7 @@ def _strip_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 4 else word
 
 
+@lru_cache(maxsize=65536)
 def _strip_proclitic(word: str) -> str:
     """The word without its proclitic, when the rest is a word rasd knows (وبلدات -> بلدات)."""
     for p in ("وبال", "بال", "وال", "فال", "ولل", "لل", "وب", "ول", "فب", "و", "ب", "ل", "ف"):
