@@ -176,5 +176,7 @@ def test_dedupe_labelled_records_map_to_the_current_extractor(full_extractor) ->
     pairs = load_pairs()
     current, mapping = reextract(pairs, corpus_runner(labelled_articles(pairs, CORPUS), extractor=full_extractor))
     assert mapping["mapped"] >= 0.8 * mapping["records"]  # 209 of 248 with the extractor of session 2
-    assert mapping["labelled_pairs_mapped"] >= 85  # 91 of 124 with the extractor of 2026-11-25 (session 2)
+    # 87 of 124 at the end of session 2; 83 in session 3, where references to an attack ("بشأن
+    # الهجوم الكيماوي"، "تقارير حول هجوم كيماوي") stopped being read as reports of it
+    assert mapping["labelled_pairs_mapped"] >= 80
     assert all(p["current_a"].doc_id == p["a"]["doc_id"] and p["current_b"].doc_id == p["b"]["doc_id"] for p in current)

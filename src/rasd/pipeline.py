@@ -272,7 +272,29 @@ class Extractor:
                 draft.explain["fatalities"] = draft.explain.get("fatalities", "") + " (a toll of a thousand or more: an aggregate)"
         self._share_air_actor(drafts)
         self._article_counterpart(drafts, m.actors, focus_country)
-        return merge_drafts(drafts), focus_country
+        return self._fold_area_summaries(merge_drafts(drafts)), focus_country
+
+    @staticmethod
+    def _fold_area_summaries(drafts: list[Draft]) -> list[Draft]:
+        """"قتل 30 مدنيا في قصف على محافظتي إدلب وحلب" in the lead, then the towns one by one: a
+        report placed only at a governorate, when the article places events of the same type and
+        day in that governorate precisely, sums them up; it is folded into the first of them."""
+        out: list[Draft] = []
+        for draft in drafts:
+            place = draft.place
+            target = None
+            if place is not None and place.geo_precision == 3 and draft.event_date is not None and draft.status_ok():
+                target = next((d for d in drafts if d is not draft and d.place is not None and d.place.geo_precision <= 2
+                               and d.place.place.admin1 == place.place.admin1 and d.event_type == draft.event_type
+                               and d.event_date is not None and abs((d.event_date - draft.event_date).days) <= 1
+                               and d.status_ok()), None)
+            if target is None:
+                out.append(draft)
+                continue
+            target.sentences.extend(s for s in draft.sentences if s not in target.sentences)
+            target.explain["location"] = target.explain.get("location", "") + \
+                f" (also summarised at governorate level: {place.place.admin1})"
+        return out
 
     def _event_units(self, m: ArticleMentions, ss: int, se: int) -> list[tuple[int, int]]:
         """The parts of a sentence that report events of their own: "داعش استهدف بقذائف هاون مخيم
@@ -549,16 +571,38 @@ class Extractor:
                             or (len(gap.split()) <= 4 and _CONTAINER_GAP.search(gap) and p.most_specific_rank >= last.most_specific_rank):
                         continue  # a container: "بلدة X في Y", "بحي الكرادة وسط العاصمة العراقية بغداد"
                 precise.append(p)
+            if not precise:
+                # "في ريفي حماة وحلب": one event per governorate listed, else the most specific place
+                least = min(p.most_specific_rank for p in mentions)
+                areas = [p for p in mentions if p.most_specific_rank == least]
+                if least >= 3 and len({frozenset(c.admin1 for c in p.candidates) for p in areas}) == len(areas):
+                    precise = areas
             chosen.extend(precise or [min(mentions, key=lambda p: p.most_specific_rank)])
         distinct: list[PlaceMention] = []
         for p in chosen:
             if all(p.key != c.key for c in distinct):
                 distinct.append(p)
+        # "بمدينة الصدر في العاصمة العراقية، بغداد": a container named after a comma (another
+        # clause) still only situates the place before it
+        distinct = [p for i, p in enumerate(distinct)
+                    if i == 0 or not Extractor._contains(distinct[i - 1], p, norm)]
         # "وفي محافظة حلب المجاورة، أسفرت ضربات جوية على بلدة أورم الكبرى": the governorate sets the
         # scene for the town in it; it is not a second event
         precise_admin1 = {c.admin1 for p in distinct if p.most_specific_rank <= 2 for c in p.candidates}
         return [p for p in distinct if p.most_specific_rank < 3
                 or not {c.admin1 for c in p.candidates} & precise_admin1] or distinct
+
+    @staticmethod
+    def _contains(inner: PlaceMention, outer: PlaceMention, norm: str) -> bool:
+        """``outer`` follows ``inner`` as the larger place that holds it: a few words between
+        them naming a container ("في العاصمة العراقية،"، "بمحافظة") and an admin1 in common."""
+        gap = norm[inner.end:outer.head_start].strip(" ،,")
+        words = gap.split()
+        if not words or len(words) > 4 or not (_CONTAINER_GAP.search(gap) or words[0] in ("في", "ب")):
+            return False
+        if outer.most_specific_rank < inner.most_specific_rank:
+            return False
+        return bool({c.admin1 for c in inner.candidates} & {c.admin1 for c in outer.candidates})
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger,

@@ -26,7 +26,7 @@ _HEADS = {normalize(w): kind for w, kind in {
     "قرية": "locality", "قريه": "locality", "قريتي": "locality", "قرى": "locality", "بلدة": "locality",
     "بلدتي": "locality", "مدينة": "locality", "مدينتي": "locality", "حي": "neighbourhood", "أحياء": "neighbourhood",
     "حيي": "neighbourhood", "مخيم": "feature", "ناحية": "subdistrict", "منطقة": "area", "مناطق": "area",
-    "محافظة": "governorate", "محافظتي": "governorate", "ريف": "rural", "أرياف": "rural", "قضاء": "district",
+    "محافظة": "governorate", "محافظتي": "governorate", "ريف": "rural", "ريفي": "rural", "أرياف": "rural", "قضاء": "district",
     "حقل": "feature", "معبر": "feature", "حاجز": "feature", "سد": "feature", "مطار": "feature", "قاعدة": "feature",
     "جبل": "feature", "جبال": "feature", "سجن": "feature", "بادية": "rural", "مزرعة": "locality", "مزارع": "locality",
     "ضاحية": "neighbourhood", "شارع": "neighbourhood", "ساحة": "neighbourhood", "مركز": "locality",
@@ -48,12 +48,17 @@ _ABROAD = re.compile(r"\s*(?:[،,]\s*)?(?:(?:ب|في\s+)?(?:شمال|جنوب|ش
                      + _FOREIGN + r")(?!\w)")
 _FOREIGN_WORD = re.compile(r"[وب]?(?:" + _FOREIGN + r")")
 _CAPITALS = {normalize(w) for w in ["دمشق", "بغداد"]}
-_GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات"]}
+_GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات",
+                                             # "حليفتا دمشق": the allies of the government
+                                             "حليف", "حليفة", "حليفا", "حليفتا", "حلفاء", "حليفي", "حليفتي"]}
 # "موالية لدمشق": pro-Damascus, an allegiance, not a place
 _ALLEGIANCE = {normalize(w) for w in ["موالية", "موالي", "الموالية", "الموالي", "الموالين", "موالين", "الموالون", "موالون",
                                       "المعارضة", "معارضة", "المعادية", "معادية", "المقربة", "مقربة", "المقرب", "مقرب"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
 _EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
+# heads of a list of places (dual or plural)
+_LIST_HEADS = {normalize(w) for w in ["قريتي", "بلدتي", "مدينتي", "قرى", "بلدات", "مدن", "حيي", "أحياء", "محافظتي", "مناطق"]}
+_ROUTE_WORDS = {normalize(w) for w in ["المؤدي", "المؤدية", "المؤديين", "المؤديان", "الواصل", "الواصلة", "الرابط", "الرابطة"]}
 _SEAT_WORDS = {normalize(w) for w in ["مقره", "مقرها", "مقرهم", "ومقره", "ومقرها", "ومقرهم", "مقراتها", "مقراته"]}
 _KNOWN_WORDS: set[str] = set()  # filled below with every head, relation and locative word
 _CONNECTORS = {"و", "في", "من", "ب", "ال"}
@@ -220,6 +225,12 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
                        or (before[0][1] == "في" and len(before) > 1 and _strip_proclitic(before[1][1]) in _SEAT_WORDS)):
             continue  # "ومقره القامشلي", "ومقره في لندن": where a speaker sits, never an event's place
+        if match.prefix in ("ك", "وك") or (len(before) >= 2 and before[0][1] in ("الي", "ل")
+                                              and before[1][1] in _ROUTE_WORDS):
+            # "امتدت إلى محافظات أخرى كالعمارة والناصرية": examples; "جسر الطوبة المؤدي إلى حقول
+            # الرميلة": where a road leads, not where something happened
+            previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
+            continue
         if before and _strip_proclitic(before[0][1]) in _EXAMPLE_WORDS:
             # "مدن حيوية مثل حلب وحماة": examples, not where something happened
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
@@ -233,6 +244,12 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             previous = PlaceMention(match.start, match.end, match.key, candidates,
                                     _HEADS[_strip_proclitic(before[1][1])], before[1][0], False, False)
             continue
+        if not (head or near or in_list) and match.prefix.startswith("و") and len(before) >= 2 \
+                and _strip_proclitic(before[1][1]) in _LIST_HEADS and _strip_proclitic(before[0][1]) not in _KNOWN_WORDS \
+                and before[0][1] not in stop_words:
+            # "قريتي معرستي وماير": the first name of a list is unknown to the gazetteer; the
+            # next one still stands under the list's head
+            head, head_start, locative = _HEADS[_strip_proclitic(before[1][1])], match.start, True
         if in_list and previous is not None and previous.head == "example":
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
             continue
@@ -251,8 +268,12 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             candidates = tuple(p for p in candidates if not p.id.startswith("nb-"))  # "مدن الغوطة": the region
         if head in ("neighbourhood", "area") and any(p.id.startswith("nb-") for p in candidates):
             candidates = tuple(p for p in candidates if p.id.startswith("nb-"))  # "حي جوبر": the city district
-        if head == "region" and not any(p.kind == "feature" for p in candidates):
-            continue  # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp
+        if head == "region":
+            # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp; وادي الفرات the Euphrates
+            # valley, not the Euphrates dam
+            candidates = tuple(p for p in candidates if p.kind == "feature" and p.feature_type in ("region", "mountain"))
+            if not candidates:
+                continue
         free = any(p.kind in _FREE_KINDS or p.population >= _FREE_POPULATION for p in candidates)
         if weak_name and not head:
             if not any(p.kind in _FREE_KINDS for p in candidates):
