@@ -222,15 +222,15 @@ def test_a_shop_is_not_a_bombardment(full_extractor):
     assert all(e.sub_event_type != "Shelling/artillery/missile attack" for e in _events(full_extractor, text, dt.date(2015, 8, 6)))
 
 
-def _article_events(extractor, doc_id: str) -> set[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
-    """(date, location, geo_precision) of the events rasd codes from one corpus article."""
+def _article_events(extractor, doc_id: str) -> set[tuple[str, str, int, str]]:  # type: ignore[no-untyped-def]
+    """(date, location, geo_precision, sub_event_type) of the events rasd codes from one corpus article."""
     import json
 
     from tests.conftest import SHARED
 
     with (SHARED / "data" / "corpus" / "dev.jsonl").open(encoding="utf-8") as handle:
         row = next(json.loads(line) for line in handle if f'"{doc_id}"' in line)
-    return {(str(e.event_date), e.location, e.geo_precision) for e in extractor.run(Article.model_validate(row)).events
+    return {(str(e.event_date), e.location, e.geo_precision, e.sub_event_type) for e in extractor.run(Article.model_validate(row)).events
             if e.status == "event"}
 
 
@@ -238,14 +238,27 @@ def _article_events(extractor, doc_id: str) -> set[tuple[str, str, int]]:  # typ
 def test_article_rules_from_dev3(full_extractor):
     # each spurious event below was coded before the rule named beside it
     basra = _article_events(full_extractor, "ant-BB-middleEast-724-20180714")
-    assert not any(loc == "Rumaila oil field" for _, loc, _ in basra)  # "جسر الطوبة المؤدي إلى حقول الرميلة"
-    assert not any(loc in ("Amarah", "Najaf", "Nasiriyah") for _, loc, _ in basra)  # "كالعمارة والناصرية والنجف"
+    assert not any(loc == "Rumaila oil field" for _, loc, *_ in basra)  # "جسر الطوبة المؤدي إلى حقول الرميلة"
+    assert not any(loc in ("Amarah", "Najaf", "Nasiriyah") for _, loc, *_ in basra)  # "كالعمارة والناصرية والنجف"
     ghouta = _article_events(full_extractor, "ant-SK-middleEast-392-20180318")
-    assert not any(loc == "Az Zawi" for _, loc, _ in ghouta)  # "في زاوية صغيرة": a corner
+    assert not any(loc == "Az Zawi" for _, loc, *_ in ghouta)  # "في زاوية صغيرة": a corner
     desert = _article_events(full_extractor, "ant-SK-middleEast-2048-20180530")
-    assert not any(loc == "Deir ez-Zor" for _, loc, _ in desert)  # "هجمات متكررة": a pattern
+    assert not any(loc == "Deir ez-Zor" for _, loc, *_ in desert)  # "هجمات متكررة": a pattern
     trump = _article_events(full_extractor, "ant-SK-middleEast-886-20180409")
-    assert ("2018-04-03", "Damascus", 2) not in trump  # "قرارا بشأن الهجوم الكيماوي": about the attack
+    assert not any(date == "2018-04-03" and loc == "Damascus" for date, loc, *_ in trump)  # "قرارا بشأن الهجوم الكيماوي": about the attack
     idlib = _article_events(full_extractor, "ant-FR-internationalNews-2661-20180810")
     # "في محافظتي إدلب وحلب" in the lead sums up the towns told after it: no governorate-level record
-    assert not any(loc == "Aleppo" and precision == 3 for _, loc, precision in idlib)
+    assert not any(loc == "Aleppo" and precision == 3 for _, loc, precision, _ in idlib)
+
+
+@needs_shared
+def test_article_rules_for_landmarks_and_offices(full_extractor):
+    # "في منطقة الثرثار شمال شرق الفلوجة 55 كلم غرب بغداد": a distance from a landmark
+    barracks = _article_events(full_extractor, "snn-2015-07-25-0314")
+    assert not any(loc == "Baghdad" for _, loc, *_ in barracks)
+    # "رئيس اللجنة الأمنية في مجلس محافظة الأنبار ... في تركيا": an office, not a place
+    kaoud = _article_events(full_extractor, "ant-SK-middleEast-1893-20180523")
+    assert not any(kind == "Abduction/forced disappearance" for *_, kind in kaoud)
+    # "وأمام مكتب محافظ البصرة، تظاهر أمس نحو 500 شخص": in front of the office is a place
+    basra = _article_events(full_extractor, "snn-2015-08-02-0164")
+    assert any(date == "2015-08-01" and loc in ("Basrah", "البصرة") for date, loc, *_ in basra)

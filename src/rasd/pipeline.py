@@ -472,7 +472,9 @@ class Extractor:
         focus = dict(focus_admin1)
         if located:
             split = self._event_places(located, m.norm, (ss, se))
-            anchors = [p for p in located if p.near and len(p.candidates) == 1 or p.most_specific_rank >= 3]
+            # ("بجنوب بغداد": the city and its governorate are one anchor)
+            anchors = [p for p in located if p.near and len({c.admin1 for c in p.candidates}) == 1
+                       or p.most_specific_rank >= 3]
             if len(split) >= 2 and draft.sub_event_type not in _AREA_EVENTS:
                 return [self._resolve_near(p, anchors, focus, focus_country, m) for p in split]
             village = _UNRESOLVED_VILLAGE.search(m.norm, ss, se)

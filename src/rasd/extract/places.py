@@ -59,6 +59,9 @@ _EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
 # heads of a list of places (dual or plural)
 _LIST_HEADS = {normalize(w) for w in ["قريتي", "بلدتي", "مدينتي", "قرى", "بلدات", "مدن", "حيي", "أحياء", "محافظتي", "مناطق"]}
 _ROUTE_WORDS = {normalize(w) for w in ["المؤدي", "المؤدية", "المؤديين", "المؤديان", "الواصل", "الواصلة", "الرابط", "الرابطة"]}
+_DISTANCE_UNITS = {normalize(w) for w in ["كم", "كلم", "كيلومتر", "كيلومترا", "كيلومترات", "كيلو", "ميل", "أميال"]}
+_TITLE_WORDS = {normalize(w) for w in ["مجلس", "المجلس", "محافظ", "قائمقام", "قائممقام", "مدير", "رئيس"]}
+_BUILDING_WORDS = {normalize(w) for w in ["أمام", "مبنى", "مقر", "مكتب", "قرب", "مدخل", "باحة", "ساحة", "دار", "ديوان"]}
 _SEAT_WORDS = {normalize(w) for w in ["مقره", "مقرها", "مقرهم", "ومقره", "ومقرها", "ومقرهم", "مقراتها", "مقراته"]}
 _KNOWN_WORDS: set[str] = set()  # filled below with every head, relation and locative word
 _CONNECTORS = {"و", "في", "من", "ب", "ال"}
@@ -209,6 +212,17 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
+        if near and mentions and match.start - mentions[-1].end < 80 \
+                and any(w.split("/")[-1] in _DISTANCE_UNITS for _, w in before[:3]):
+            # "في منطقة الثرثار شمال شرق الفلوجة 55 كلم غرب بغداد": a distance from a landmark
+            # locates the place named before it; the landmark is not where it happened
+            continue
+        title = 0 if before and _strip_proclitic(before[0][1]) in _TITLE_WORDS else \
+            1 if head and len(before) > 1 and _strip_proclitic(before[1][1]) in _TITLE_WORDS else -1
+        if title >= 0 and not any(_strip_proclitic(w) in _BUILDING_WORDS for _, w in before[title + 1:title + 3]):
+            # "رئيس اللجنة الأمنية في مجلس محافظة الأنبار"، "محافظ نينوى": an office, not a place
+            # (but "أمام مكتب محافظ البصرة" is where the protest stood)
+            continue
         first_word = match.key.split()[0]
         if not head and " " in match.key and _HEADS.get(first_word) in ("governorate", "rural"):
             head = _HEADS[first_word]  # a name that carries its head ("محافظة إدلب" as one alias)
