@@ -16,7 +16,7 @@ from rasd.store.dedupe import matching_types, merge_events, same_incident, store
 from rasd.store.models import AuditRow, CandidateRow, EventRow, EventSourceRow
 from tests.conftest import STORE_BACKENDS, fresh_database_url
 from tests.store_cli import dump
-from tests.store_factories import DAY, make_article, make_event, stub_extractor
+from tests.store_factories import DAY, databases_by_batch_size, make_article, make_event, stub_extractor
 from tests.test_summary import assert_derived_match
 
 TIME_COLUMNS = ("ingested_at", "timestamp", "created_at", "added_at", "first_seen", "deleted_at", "at")
@@ -69,10 +69,7 @@ def test_dedupe_store_attaches_a_retelling_as_a_source(backend: str, tmp_path: P
     articles = [make_article("a1"), make_article("a2", source="SANA"), make_article("a3", source="BBC Arabic"),
                 make_article("a4", source="France 24")]
     dumps = []
-    for batch_size in (1, 4):
-        folder = tmp_path / f"batch{batch_size}"
-        folder.mkdir()
-        url = fresh_database_url(backend, folder)
+    for batch_size, url in databases_by_batch_size(backend, tmp_path):
         store = Store.open(url)
         counts = store.ingest(articles, extract, batch_size=batch_size)
         assert (counts.events_new, counts.events_merged, counts.events_attached, counts.candidates) == (1, 1, 2, 1)

@@ -31,7 +31,7 @@ from rasd.store.repository import Incoming, IngestCounts
 from rasd.store.writer import _sequence_number, iso3_of
 from tests.conftest import CORPUS, STORE_BACKENDS, fresh_database_url, needs_shared
 from tests.store_cli import dump
-from tests.store_factories import DAY, make_article, make_event, stub_extractor
+from tests.store_factories import DAY, databases_by_batch_size, make_article, make_event, stub_extractor
 from tests.test_summary import assert_derived_match
 
 SAMPLE = 400
@@ -146,10 +146,7 @@ def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str,
     extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle], "a4": [again]})
     articles = [make_article(f"a{i}") for i in range(1, 5)]
     dumps = []
-    for batch_size in (1, 4):
-        folder = tmp_path / f"batch{batch_size}"
-        folder.mkdir()
-        url = fresh_database_url(backend, folder)
+    for batch_size, url in databases_by_batch_size(backend, tmp_path):
         store = Store.open(url)
         counts = store.ingest(articles, extract, batch_size=batch_size)
         assert (counts.events_new, counts.events_merged, counts.stored_merged) == (2, 2, 1)
