@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from rasd.schema import Article, Event
 from rasd.store.repository import Incoming
@@ -38,3 +39,14 @@ def stub_extractor(events_by_article: dict[str, list[Event]]) -> Callable[[Artic
                 for e in events_by_article.get(article.id, [])]
 
     return extract
+
+
+def databases_by_batch_size(backend: str, tmp_path: Path, sizes: tuple[int, ...] = (1, 4)) -> Iterator[tuple[int, str]]:
+    """(batch size, URL of a fresh database of ``backend``) for each size: the same ingest run at
+    several batch sizes must store the same database."""
+    from tests.conftest import fresh_database_url
+
+    for batch_size in sizes:
+        folder = tmp_path / f"batch{batch_size}"
+        folder.mkdir()
+        yield batch_size, fresh_database_url(backend, folder)

@@ -158,15 +158,29 @@ def test_dedupe_map_record_prefers_the_trigger_then_the_sentence_then_the_place(
 def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     """Regression floor at the figures reported in docs/ACCURACY.md (below the issue's targets of
     0.95/0.85: see there why), on the frozen coded fields with their sentences re-read from the
-    corpus. A rule change must not lower them silently, nor on either half of the set."""
+    corpus. A rule change must not lower them silently, nor on either half of the set.
+    Session 3: P 0.838 R 0.564 (halves 0.875 / 0.810)."""
     pairs = load_pairs()
     decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
     result = score(pairs, decide)
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.82
-    assert result["recall"] >= 0.52
+    assert result["precision"] >= 0.83
+    assert result["recall"] >= 0.56
     for half in halves(pairs).values():
-        assert score(half, decide)["precision"] >= 0.75
+        assert score(half, decide)["precision"] >= 0.80
+
+
+@needs_shared
+def test_dedupe_second_set_precision_recall_floor() -> None:
+    """The second, measure-only set (tests/dedupe/second/, labelled blind; docs/ACCURACY.md): a
+    floor at its figure with the frozen fields of the extractor that drew it. Never tune a rule on
+    its errors: that would make it one more development set (draw a third one instead).
+    Session 3: P 0.806 R 0.857 (124 labelled pairs)."""
+    pairs = load_pairs("second")
+    result = score(pairs, frozen_decider(article_texts(labelled_articles(pairs, CORPUS))))
+    assert result["labelled"] >= 120
+    assert result["precision"] >= 0.80
+    assert result["recall"] >= 0.85
 
 
 @needs_shared

@@ -26,12 +26,12 @@ import pytest
 from rasd.extraction import Outcome
 from rasd.schema import Article, Event
 from rasd.store import EventFilter, Store
-from rasd.store.dedupe import merge_events, same_incident
+from rasd.store.dedupe import as_report, attach_source, attachable, merge_events, same_incident
 from rasd.store.repository import Incoming, IngestCounts
 from rasd.store.writer import _sequence_number, iso3_of
 from tests.conftest import CORPUS, STORE_BACKENDS, fresh_database_url, needs_shared
 from tests.store_cli import dump
-from tests.store_factories import DAY, make_article, make_event, stub_extractor
+from tests.store_factories import DAY, databases_by_batch_size, make_article, make_event, stub_extractor
 from tests.test_summary import assert_derived_match
 
 SAMPLE = 400
@@ -75,7 +75,8 @@ def test_store_writer_batch_size_changes_nothing(backend: str, tmp_path: Path, c
 def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dict[str, Event], dict[str, int],
                                                                               list[tuple[str, str]]]:
     """The dedupe rule applied event by event, every report compared with every stored event:
-    the stored records by id, their report counts, and the (withdrawn id, kept id) deletions."""
+    the stored records by id, their report counts, and the (withdrawn id, kept id) deletions. A
+    re-telling (``attachable`` candidate) of a stored event is one more source of the oldest."""
     stored: dict[str, Event] = {}
     reports: dict[str, int] = {}
     report_of: dict[tuple[str, int], str] = {}  # (article id, event index) -> the event it is a report of
@@ -85,6 +86,14 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
         article_id = item.article.id
         for index, event in enumerate(outcomes[article_id]):  # type: ignore[arg-type]
             own = {report_of[(article_id, i)] for i in range(index)}
+            if attachable(event):
+                targets = sorted((event_id for event_id, record in stored.items() if event_id not in own
+                                  and same_incident(record, as_report(event)).same), key=_sequence_number)
+                if targets:
+                    stored[targets[0]] = attach_source(stored[targets[0]], event, 0)
+                    reports[targets[0]] += 1
+                    report_of[(article_id, index)] = targets[0]
+                    continue
             matches = sorted((event_id for event_id, record in stored.items()
                               if event_id not in own and same_incident(record, event).same), key=_sequence_number)
             if not matches:
@@ -137,10 +146,7 @@ def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str,
     extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle], "a4": [again]})
     articles = [make_article(f"a{i}") for i in range(1, 5)]
     dumps = []
-    for batch_size in (1, 4):
-        folder = tmp_path / f"batch{batch_size}"
-        folder.mkdir()
-        url = fresh_database_url(backend, folder)
+    for batch_size, url in databases_by_batch_size(backend, tmp_path):
         store = Store.open(url)
         counts = store.ingest(articles, extract, batch_size=batch_size)
         assert (counts.events_new, counts.events_merged, counts.stored_merged) == (2, 2, 1)
@@ -248,8 +254,10 @@ def test_store_writer_stores_every_candidate_reason_for_review(tmp_path: Path, r
     from rasd.store.models import CandidateRow
 
     store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
-    # a candidate like the one-day event it sits next to is never merged with it
-    extract = stub_extractor({"a1": [make_event()], "a2": [make_event(status="candidate", reason=reason)]})
+    # a candidate like the one-day event it sits next to is never merged with it (a re-telling,
+    # ``background``, of another day is queued too: tests/test_dedupe_store.py attaches one of the same day)
+    other_day = {"event_date": DAY + dt.timedelta(days=30)} if reason == "background" else {}
+    extract = stub_extractor({"a1": [make_event()], "a2": [make_event(status="candidate", reason=reason, **other_day)]})
     counts = store.ingest([make_article("a1"), make_article("a2")], extract)
     assert (counts.events_new, counts.candidates, counts.events_merged) == (1, 1, 0)
     with store.session() as s:

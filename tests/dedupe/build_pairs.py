@@ -4,6 +4,16 @@
         -> tests/dedupe/to_label.txt   (for the human labeller: both reports' sentences, never committed)
         -> tests/dedupe/pairs_unlabelled.jsonl  (the frozen coded fields of each pair, no article text)
 
+    python tests/dedupe/build_pairs.py --set second     the second, measure-only set (seed 20261128):
+        -> tests/dedupe/second/to_label.txt, tests/dedupe/second/pairs_unlabelled.jsonl
+
+The second set (docs/ACCURACY.md, "Deduplication") was drawn by the same strata with a new seed from
+a later extractor's output, leaving out every pair of articles the first set has, plus two strata
+of *candidates* that agree with an event on every coded field (the store's rule but for the
+status): ``background`` (a past event re-told, idea: attach the article as a source) and
+``summary``. Its ``to_label.txt`` is blind: pairs shuffled, numbered after shuffling, with neither
+stratum, distance nor status shown, so that the labeller cannot see what the rule decides.
+
 Every article of the corpus is coded; pairs of coded events from *different* articles are
 blocked generously (same country, dates within 3 days, or 16 when either date is imprecise,
 and the same admin1 or 25 km), so that the pairs include both reports of one incident and
@@ -29,6 +39,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -41,7 +52,7 @@ from rasd.gazetteer import get_gazetteer  # noqa: E402
 from rasd.ingest import ArticleRejected, read_jsonl_articles  # noqa: E402
 from rasd.pipeline import Extractor  # noqa: E402
 from rasd.schema import Event  # noqa: E402
-from rasd.store.dedupe import haversine_km, same_incident  # noqa: E402
+from rasd.store.dedupe import coded_fields_agree, haversine_km, same_incident  # noqa: E402
 
 # The fields the merge decision may read; frozen in pairs.jsonl so the measurement does not
 # depend on later changes to the extractor.
@@ -49,28 +60,57 @@ FROZEN = ("doc_id", "source", "event_date", "time_precision", "event_type", "sub
           "assoc_actor_1", "actor2", "assoc_actor_2", "country", "admin1", "admin2", "location", "latitude",
           "longitude", "geo_precision", "where_prec", "date_prec", "place_id", "fatalities", "status")
 STRATA = {"rule-match": 70, "near-miss": 45, "other-type": 20}
+# The second set: a new seed, the same three strata (smaller), and candidates agreeing with an event.
+SECOND = {"seed": 20261128, "strata": {"rule-match": 45, "near-miss": 35, "other-type": 15, "background": 20,
+                                       "summary": 10}}
+CANDIDATE_STRATA = ("background", "summary")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", default=str(ROOT.parent / "shared/data/corpus/dev.jsonl"))
-    parser.add_argument("--gazetteer", default=str(ROOT.parent / "shared/data/gazetteer/gazetteer_sy_iq.tsv.gz"))
-    parser.add_argument("--seed", type=int, default=5)
+    shared = ROOT / os.environ.get("RASD_SHARED", "../shared")
+    parser.add_argument("--corpus", default=str(shared / "data/corpus/dev.jsonl"))
+    parser.add_argument("--gazetteer", default=str(shared / "data/gazetteer/gazetteer_sy_iq.tsv.gz"))
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--set", choices=("first", "second"), default="first")
     args = parser.parse_args()
+    second = args.set == "second"
+    sizes = SECOND["strata"] if second else STRATA
+    seed = args.seed if args.seed is not None else (SECOND["seed"] if second else 5)
+    out_dir = HERE / "second" if second else HERE
+    out_dir.mkdir(exist_ok=True)
+    # the first set's pairs of articles, left out of the second
+    taken = set()
+    if second:
+        for line in (HERE / "pairs.jsonl").read_text(encoding="utf-8").splitlines():
+            pair = json.loads(line)
+            taken.add(frozenset((pair["a"]["doc_id"], pair["b"]["doc_id"])))
 
     extractor = Extractor(get_gazetteer(Path(args.gazetteer)))
-    events, titles, texts = [], {}, {}
+    events, titles, texts, published = [], {}, {}, {}
     with open(args.corpus, encoding="utf-8") as handle:
         for article in read_jsonl_articles(handle):
             if isinstance(article, ArticleRejected):
                 continue
             titles[article.id] = article.title
+            published[article.id] = article.published
             texts[article.id] = extractor.prepare_text(article).text
-            events += [e for e in extractor.run(article).events if e.status == "event" and e.event_date
-                       and e.latitude is not None]
-    strata: dict[str, list[tuple]] = {name: [] for name in STRATA}
+            events += [e for e in extractor.run(article).events if e.event_date and e.latitude is not None
+                       and (e.status == "event" or (second and e.reason in CANDIDATE_STRATA))]
+    strata: dict[str, list[tuple]] = {name: [] for name in sizes}
     for a, b in itertools.combinations(events, 2):
         if a.doc_id == b.doc_id or a.country != b.country:
+            continue
+        if second and frozenset((a.doc_id, b.doc_id)) in taken:
+            continue
+        if a.status != "event" or b.status != "event":
+            # a candidate (second set only) against an event: does it agree on every coded field?
+            if (a.status == "event") == (b.status == "event"):
+                continue
+            candidate, event = (a, b) if a.status != "event" else (b, a)
+            if coded_fields_agree(candidate.model_copy(update={"status": "event"}), event).same:
+                km = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+                strata[candidate.reason].append((candidate, event, km))
             continue
         days = abs((a.event_date - b.event_date).days)
         imprecise = max(a.time_precision or 1, b.time_precision or 1) > 1
@@ -85,27 +125,34 @@ def main() -> None:
             strata["near-miss"].append((a, b, km))
         elif days == 0 and km <= 10:
             strata["other-type"].append((a, b, km))
-    rng = random.Random(args.seed)
-    out_pairs, lines = [], []
-    for name, size in STRATA.items():
+    rng = random.Random(seed)
+    drawn = []
+    for name, size in sizes.items():
         pool = strata[name]
         print(f"{name}: {len(pool)} blocked pairs, sampling {min(size, len(pool))}", file=sys.stderr)
-        for a, b, km in rng.sample(pool, min(size, len(pool))):
-            pair_id = f"p{len(out_pairs) + 1:03d}"
-            out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
-                              "a": {**{k: _plain(getattr(a, k)) for k in FROZEN},
-                                    "anchor": anchor_of(a, texts[a.doc_id])},
-                              "b": {**{k: _plain(getattr(b, k)) for k in FROZEN},
-                                    "anchor": anchor_of(b, texts[b.doc_id])}})
-            lines.append(f"=== {pair_id} [{name}] {km:.1f} km")
-            for tag, e in (("A", a), ("B", b)):
-                lines.append(f"{tag} {e.doc_id} | {e.source} | {e.event_date} tp{e.time_precision} | {e.sub_event_type}"
-                             f" | {e.location} ({e.admin2}/{e.admin1}) gp{e.geo_precision} | {e.actor1} / {e.actor2}"
-                             f" | fat {e.fatalities}")
-                lines.append(f"  T: {titles.get(e.doc_id, '')}")
-                lines.append(f"  S: {e.source_sentence[:400]}")
-    (HERE / "to_label.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with open(HERE / "pairs_unlabelled.jsonl", "w", encoding="utf-8") as handle:
+        drawn += [(name, a, b, km) for a, b, km in rng.sample(pool, min(size, len(pool)))]
+    if second:
+        rng.shuffle(drawn)  # blind: the order and the ids say nothing of the stratum
+    out_pairs, lines = [], []
+    for name, a, b, km in drawn:
+        pair_id = f"{'s' if second else 'p'}{len(out_pairs) + 1:03d}"
+        fields = FROZEN + (("reason",) if second else ())
+        out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
+                          "a": {**{k: _plain(getattr(a, k)) for k in fields}, "anchor": anchor_of(a, texts[a.doc_id])},
+                          "b": {**{k: _plain(getattr(b, k)) for k in fields}, "anchor": anchor_of(b, texts[b.doc_id])}})
+        lines.append(f"=== {pair_id}" if second else f"=== {pair_id} [{name}] {km:.1f} km")
+        for tag, e in (("A", a), ("B", b)):
+            lines.append(f"{tag} {e.doc_id} | {e.source} | published {published[e.doc_id]} | {e.event_date} "
+                         f"tp{e.time_precision} | {e.sub_event_type} | {e.location} ({e.admin2}/{e.admin1}) "
+                         f"gp{e.geo_precision} | {e.actor1} / {e.actor2} | fat {e.fatalities}")
+            lines.append(f"  T: {titles.get(e.doc_id, '')}")
+            if second:  # the sentence before, for "the attack of that day" and the like
+                start = anchor_of(e, texts[e.doc_id])["sentence"][0]
+                lines.append(f"  C: ...{texts[e.doc_id][max(0, start - 250):start].strip()}")
+                lines.append(f"  W: {e.evidence['trigger'].text}")
+            lines.append(f"  S: {e.source_sentence[:600 if second else 400]}")
+    (out_dir / "to_label.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(out_dir / "pairs_unlabelled.jsonl", "w", encoding="utf-8") as handle:
         for pair in out_pairs:
             handle.write(json.dumps(pair, ensure_ascii=False) + "\n")
 

@@ -3,6 +3,12 @@
     python tests/dedupe/evaluate.py                 the frozen coded fields (also tests/test_dedupe.py)
     python tests/dedupe/evaluate.py --reextract     beside them: the same pairs re-coded by the
                                                     current extractor [--corpus JSONL] [--gazetteer TSV]
+    python tests/dedupe/evaluate.py --set second    the second set (tests/dedupe/second/: measure only,
+                                                    never for designing a rule; docs/ACCURACY.md)
+
+A pair counts as joined when the store joins the two records (``rasd.store.dedupe.store_decision``):
+two events merged, or a re-telling (``background`` candidate) attached to an event as one more
+source of it; a record stored as a candidate is joined to nothing else.
 
 pairs.jsonl holds no article text: each frozen record's source sentence, trigger and date evidence
 (which the rule may read) are re-read from the corpus at its ``anchor``; without the corpus the
@@ -12,7 +18,7 @@ The labels say whether two *passages* of two articles refer to the same real inc
 stay valid whatever an extractor makes of the passages. ``--reextract`` codes each labelled
 article again and maps every labelled record to the current record of the same passage
 (``map_record``, rule below); pairs whose two records both map are decided again by
-``same_incident`` on the current fields.
+``store_decision`` on the current fields.
 
 Mapping rule, per labelled record (its ``anchor``: the offsets of its source sentence and trigger,
 see build_pairs.py), among the current records of the same article (``doc_id``):
@@ -46,7 +52,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from rasd.schema import Event, Span  # noqa: E402
-from rasd.store.dedupe import same_incident  # noqa: E402
+from rasd.store.dedupe import store_decision  # noqa: E402
 
 # $RASD_SHARED (relative to the repository, as the Makefile reads it), else ../shared
 SHARED = ROOT / os.environ.get("RASD_SHARED", "../shared")
@@ -54,8 +60,11 @@ DEFAULT_CORPUS = SHARED / "data/corpus/dev.jsonl"
 DEFAULT_GAZETTEER = SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz"
 
 
-def load_pairs() -> list[dict]:
-    return [json.loads(line) for line in (HERE / "pairs.jsonl").read_text(encoding="utf-8").splitlines() if line]
+SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl"}
+
+
+def load_pairs(which: str = "first") -> list[dict]:
+    return [json.loads(line) for line in SETS[which].read_text(encoding="utf-8").splitlines() if line]
 
 
 def as_event(fields: dict, text: str | None = None) -> Event:
@@ -90,7 +99,7 @@ def article_texts(articles: dict[str, Any]) -> dict[str, str]:
 
 
 def frozen_decider(texts: dict[str, str]) -> Callable[[dict], tuple[bool, str]]:
-    """``same_incident`` on a pair's frozen records (with their sentences when ``texts`` has them)."""
+    """``store_decision`` on a pair's frozen records (with their sentences when ``texts`` has them)."""
     def decide(pair: dict) -> tuple[bool, str]:
         a, b = pair["a"], pair["b"]
         return _decision(as_event(a, texts.get(a["doc_id"])), as_event(b, texts.get(b["doc_id"])))
@@ -99,7 +108,7 @@ def frozen_decider(texts: dict[str, str]) -> Callable[[dict], tuple[bool, str]]:
 
 
 def score(pairs: list[dict], decide: Callable[[dict], tuple[bool, str]] | None = None) -> dict[str, object]:
-    """TP/FP/FN/TN of ``decide`` (default: ``same_incident`` on the frozen fields, without the
+    """TP/FP/FN/TN of ``decide`` (default: ``store_decision`` on the frozen fields, without the
     sentences) over the labelled pairs; undecidable pairs (label null) are left out."""
     decide = decide or frozen_decider({})
     tp = fp = fn = tn = 0
@@ -126,7 +135,7 @@ def score(pairs: list[dict], decide: Callable[[dict], tuple[bool, str]] | None =
 
 
 def _decision(a: Event, b: Event) -> tuple[bool, str]:
-    decision = same_incident(a, b)
+    decision = store_decision(a, b)
     return decision.same, decision.reason
 
 
@@ -272,8 +281,9 @@ def main() -> None:
     parser.add_argument("--reextract", action="store_true", help="also re-code the pairs with the current extractor")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER)
+    parser.add_argument("--set", choices=tuple(SETS), default="first")
     args = parser.parse_args()
-    pairs = load_pairs()
+    pairs = load_pairs(args.set)
     articles = labelled_articles(pairs, args.corpus)
     runner = None
     if args.reextract:

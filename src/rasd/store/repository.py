@@ -100,6 +100,7 @@ class IngestCounts:
     rejected: int = 0
     events_new: int = 0
     events_merged: int = 0
+    events_attached: int = 0  # re-tellings of a stored event, stored as one more source of it
     candidates: int = 0
     stored_merged: int = 0  # stored events merged into another (recorded as deletions)
 
@@ -110,7 +111,7 @@ class IngestCounts:
     def summary(self) -> str:
         return (f"read {self.read}, new {self.new}, duplicate {self.duplicate}, coded {self.coded}, "
                 f"rejected {self.rejected}; events: {self.events_new} new, {self.events_merged} merged, "
-                f"{self.candidates} candidates")
+                f"{self.events_attached} attached, {self.candidates} candidates")
 
 
 @dataclass

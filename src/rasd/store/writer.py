@@ -36,7 +36,10 @@ from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select,
 from rasd.extraction import ExtractionFailure, Outcome
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import derived
-from rasd.store.dedupe import MAX_WINDOW_DAYS, EventLike, coded_fields_agree, merge_events, same_incident, window_days
+from rasd.store.dedupe import (
+    MAX_WINDOW_DAYS, EventLike, as_report, attach_source, attachable, coded_fields_agree, matching_types, merge_events,
+    same_incident, window_days,
+)
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, RejectedRow,
 )
@@ -179,11 +182,13 @@ class DedupeWindow:
         window an event of the batch can have with that class (overlapping windows joined)."""
         windows: dict[tuple[_GroupKey, int], list[tuple[int, int]]] = defaultdict(list)
         for event in events:
-            if event.status == "event" and event.event_date is not None:
-                key, day = (event.event_type, event.sub_event_type, event.country), event.event_date.toordinal()
-                for index, (precision, _) in enumerate(_PRECISION_CLASSES):
-                    days = window_days(event.time_precision, precision) if precision else MAX_WINDOW_DAYS
-                    windows[(key, index)].append((day - days, day + days))
+            if (event.status == "event" or attachable(event)) and event.event_date is not None:
+                day = event.event_date.toordinal()
+                for event_type, sub_event_type in matching_types(event.event_type, event.sub_event_type):
+                    key = (event_type, sub_event_type, event.country)
+                    for index, (precision, _) in enumerate(_PRECISION_CLASSES):
+                        days = window_days(event.time_precision, precision) if precision else MAX_WINDOW_DAYS
+                        windows[(key, index)].append((day - days, day + days))
         added: list[tuple[str, EventLike]] = []
         for ((event_type, sub_event_type, country), index), spans in windows.items():
             ranges: list[list[int]] = []
@@ -238,14 +243,16 @@ class DedupeWindow:
         del self.rows[event_id]
 
     def near(self, event: Event) -> Iterator[tuple[str, EventLike]]:
-        """Events of ``event``'s type, sub-event type and country whose date is within the pair's window."""
+        """Events of ``event``'s country and type (its sub-event type, or one of the same act:
+        ``matching_types``) whose date is within the pair's window."""
         assert event.event_date is not None
         day = event.event_date.toordinal()
-        for precision, entries in self._groups.get((event.event_type, event.sub_event_type, event.country), {}).items():
-            days = window_days(event.time_precision, precision)
-            for _, _, event_id in entries[bisect.bisect_left(entries, (day - days,)):
-                                          bisect.bisect_left(entries, (day + days + 1,))]:
-                yield event_id, self.rows[event_id]
+        for event_type, sub_event_type in matching_types(event.event_type, event.sub_event_type):
+            for precision, entries in self._groups.get((event_type, sub_event_type, event.country), {}).items():
+                days = window_days(event.time_precision, precision)
+                for _, _, event_id in entries[bisect.bisect_left(entries, (day - days,)):
+                                              bisect.bisect_left(entries, (day + days + 1,))]:
+                    yield event_id, self.rows[event_id]
 
 
 @dataclass(slots=True)
@@ -327,6 +334,9 @@ class BatchWrite:
         now = self.now
         source = {"event_id_cnty": "", "article_id": article_id, "event_index": index,
                   "reported": _reported(event), "added_at": now}
+        if attachable(event) and (targets := self._matches(as_report(event), article_id)):
+            self._attach(event, targets[0], source, article_id, index, counts)
+            return
         matches = self._matches(event, article_id) if event.status == "event" else []
         if not matches:
             event_id = self._next_id(iso3_of(event))
@@ -366,6 +376,21 @@ class BatchWrite:
         self.window.put(kept_id, merged)
         self._add_source(source, kept_id)
         self._audit("merge", kept_id, article_id, {"changed": changed, "event_index": index})
+
+    def _attach(self, event: Event, target: tuple[str, _EventState], source: dict[str, Any], article_id: str,
+                index: int, counts: IngestCounts) -> None:
+        """A re-telling of a stored event (``dedupe.attachable``): one more source of the oldest
+        stored event of the same incident, not a candidate; its coded fields stay as they are."""
+        counts.events_attached += 1
+        kept_id, kept = target
+        attached = attach_source(kept.event, event, self.now)
+        kept.report_count += 1
+        values = _row_values(attached)
+        values["event_id_cnty"] = kept_id
+        changed = sorted(n for n in _EVENT_FIELDS if n not in _NOT_AUDITED and kept.values[n] != values[n])
+        kept.event, kept.values = attached, values
+        self._add_source(source, kept_id)
+        self._audit("attach", kept_id, article_id, {"reason": event.reason, "changed": changed, "event_index": index})
 
     def _add_source(self, source: dict[str, Any], event_id: str) -> None:
         source["event_id_cnty"] = event_id
