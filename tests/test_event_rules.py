@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rasd.schema import Article
 from tests.conftest import needs_shared
 
@@ -262,3 +265,14 @@ def test_article_rules_for_landmarks_and_offices(full_extractor):
     # "وأمام مكتب محافظ البصرة، تظاهر أمس نحو 500 شخص": in front of the office is a place
     basra = _article_events(full_extractor, "snn-2015-08-02-0164")
     assert any(date == "2015-08-01" and loc in ("Basrah", "البصرة") for date, loc, *_ in basra)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="اب جد،.هوز1", max_size=40), st.data())
+def test_words_between_cuts_the_article_word_list_as_a_regex_search_would(text: str, data: st.DataObject) -> None:
+    # _words_between answers from a word list made once per text; it must equal the search it replaced
+    from rasd.extract.events import _WORD, _words_between
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert _words_between(text, start, end) == [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]

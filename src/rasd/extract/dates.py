@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rasd.extract.numbers import parse_number_at
@@ -126,6 +127,13 @@ def _count(words: str) -> int | None:
     return None
 
 
+_RELATIVE_KEYS = ("امس", "اليوم", "الليله", "البارحه")  # every _RELATIVE_DAY phrase holds one
+
+
+def _scan(pattern: re.Pattern[str], norm: str, possible: bool) -> Iterator[re.Match[str]]:
+    return pattern.finditer(norm) if possible else iter(())
+
+
 def find_dates(norm: str, published: dt.date) -> list[DateMention]:
     """All date phrases in the normalised text, resolved against ``published``."""
     found: list[DateMention] = []
@@ -138,7 +146,11 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         found.append(DateMention(start, end, date, tp, dp, rule, future))
         taken.append((start, end))
 
-    for m in _DAY_MONTH.finditer(norm):
+    # Each pattern needs one of a few words (a month, a weekday, امس ...): a substring test skips
+    # the patterns whose words the text lacks, which is most of them in most articles.
+    has_month = any(name in norm for name in _MONTH_NAMES)
+    has_weekday = any(name in norm for name in _WEEKDAYS)
+    for m in _scan(_DAY_MONTH, norm, has_month):
         day, month = int(m["day"]), _MONTH_NAMES[m["month"]]
         if m["year"]:
             try:
@@ -148,7 +160,7 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         else:
             date = _latest_year_on_or_before(day, month, published)
         add(m.start(), m.end(), date, 1, 1, "dates.day_month")
-    for m in _ORDINAL_DAY.finditer(norm):
+    for m in _scan(_ORDINAL_DAY, norm, has_month):
         day, month = _ORDINALS[m["day"]], _MONTH_NAMES[m["month"]]
         if m["year"]:
             try:
@@ -167,30 +179,30 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
             add(m.start(), m.end(), dt.date(year, b, day), 1, 1, "dates.numeric")
         except ValueError:
             continue
-    for m in _MONTH_ONLY.finditer(norm):
+    for m in _scan(_MONTH_ONLY, norm, has_month):
         if m["part"] is None and not m["year"]:
             continue  # a bare month name is too weak (آب is also "father")
         month = _MONTH_NAMES[m["month"]]
         year = int(m["year"]) if m["year"] else None
         start = m.start("part") if m["part"] and m["part"] not in ("خلال", "في") else m.start("month")
         add(start, m.end(), _month_date(month, year, m["part"], published), 3, 4, "dates.month")
-    for m in _TODAY_WEEKDAY.finditer(norm):
+    for m in _scan(_TODAY_WEEKDAY, norm, has_weekday):
         # "اليوم الإثنين" in an article published on Tuesday: written the day before; the weekday
         # names the day, "today" only the writer's
         back = (published.weekday() - _WEEKDAYS[m["weekday"]]) % 7
         add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, "dates.today_weekday")
-    for m in _RELATIVE_DAY.finditer(norm):
+    for m in _scan(_RELATIVE_DAY, norm, any(w in norm for w in _RELATIVE_KEYS)):
         word = m["word"]
         back = {"اليوم": 0, "امس": 1, "يوم امس": 1, "البارحه": 1, "الليله الماضيه": 1, "ليله امس": 1,
                 "اول امس": 2, "اول من امس": 2, "امس الاول": 2, "الليله قبل الماضيه": 2}[word]
         add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, f"dates.relative:{word}")
-    for m in _WEEKDAY.finditer(norm):
+    for m in _scan(_WEEKDAY, norm, has_weekday):
         weekday = _WEEKDAYS[m["weekday"]]
         back = (published.weekday() - weekday) % 7
         if m["last"] and back == 0:
             back = 7
         add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, "dates.weekday")
-    for m in _AGO.finditer(norm):
+    for m in _scan(_AGO, norm, "منذ" in norm or "قبل" in norm):
         unit = m["unit"]
         count = 2 if unit in ("يومين", "اسبوعين", "شهرين") else _count(m["count"].strip())
         if count is None:
@@ -202,7 +214,7 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         else:
             days, tp, dp = (60 if count == -1 else 30 * count), 3, 4
         add(m.start(), m.end(), published - dt.timedelta(days=days), tp, dp, "dates.ago")
-    for m in _PERIOD.finditer(norm):
+    for m in _scan(_PERIOD, norm, "الاسبوع" in norm or "الشهر" in norm):
         unit, which, part = m["unit"], m["which"], m["part"]
         if which is None and part is None:
             continue
