@@ -47,8 +47,8 @@ from store_ingest import SHARED, articles as corpus_copies  # noqa: E402
 
 from rasd.schema import Article  # noqa: E402
 
-BATCH_SIZE = 50
-PARTITION_SIZE = 25
+BATCH_SIZE = 500  # the CLI defaults with --engine dask (rasd.cli.DASK_BATCH_SIZE)
+PARTITION_SIZE = 250
 
 
 def peak_rss_mb() -> float:
@@ -160,13 +160,17 @@ def profile(n: int, gazetteer: str, top: int = 25) -> dict[str, str]:
 
 
 def main() -> None:
+    global BATCH_SIZE, PARTITION_SIZE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--configs", default="single,dask1,dask2")
     parser.add_argument("--stages", default="extract,ingest")
     parser.add_argument("--profile", type=int, default=0, help="cProfile over this many articles (0: none)")
     parser.add_argument("--json", default="")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="articles per write transaction")
+    parser.add_argument("--partition-size", type=int, default=PARTITION_SIZE, help="articles per Dask task")
     args = parser.parse_args()
+    BATCH_SIZE, PARTITION_SIZE = args.batch_size, min(args.partition_size, args.batch_size)
     gazetteer = os.environ.get("RASD_GAZETTEER") or str(SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz")
     results: dict[str, Any] = {"articles": args.articles, "cores": os.cpu_count(), "gazetteer": gazetteer,
                                "batch_size": BATCH_SIZE, "partition_size": PARTITION_SIZE, "runs": {}}

@@ -276,3 +276,11 @@ def test_words_between_cuts_the_article_word_list_as_a_regex_search_would(text: 
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
     assert _words_between(text, start, end) == [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
+
+
+def test_east_of_the_city_is_near_the_town_named_before(full_extractor):
+    # snn-2015-08-11-0051: the second bombing is "شرقي المدينة", near Baqubah (precision 2)
+    text = ("قالت مصادر أمنية إن 24 شخصا قتلوا اليوم الاثنين عندما انفجرت سيارة ملغومة في سوق بمدينة بعقوبة بشرق العراق.\n"
+            "أضافت المصادر أن سبعة اخرين قتلوا اليوم في تفجير اخر شرقي المدينة.")
+    events = _coded(full_extractor, text, dt.date(2015, 8, 11))
+    assert sorted((e.location, e.geo_precision) for e in events) == [("Baquba", 1), ("Baquba", 2)]

@@ -355,19 +355,26 @@ def _count_work(targets: list[str]) -> Optional[int]:
     return total
 
 
+LOCAL_BATCH_SIZE = 50
+# With Dask, every batch is a transaction and every partition a task the writer process schedules
+# and collects: 500 / 250 gave 2 workers 1.50x one worker end to end, 50 / 25 only 1.19x
+# (docs/SCALING.md).
+DASK_BATCH_SIZE = 500
+
+
 @app.command()
 def ingest(
     targets: list[str] = typer.Argument(..., help="Files, folders (recursively), JSONL dumps, HTML pages, RSS/Atom feeds, or http(s) URLs."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     published: Optional[str] = typer.Option(None, "--published", help="Publication date for inputs that give none (YYYY-MM-DD)."),
-    batch_size: int = typer.Option(50, "--batch-size", min=1, help="Articles per transaction: a crash loses at most one batch of work."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Articles per transaction: a crash loses at most one batch of work (default 50; 500 with --engine dask, where fewer, larger transactions and tasks leave the single writer more of the CPU: bench/throughput.py)."),
     gazetteer: Optional[Path] = typer.Option(None, "--gazetteer", help="Gazetteer TSV(.gz); default RASD_GAZETTEER or the built-in fallback."),
     max_chars: int = typer.Option(200_000, "--max-chars", help="Reject articles longer than this."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: when stderr is a terminal)."),
     engine: str = typer.Option("local", "--engine", help="Where extraction runs: local (this process) or dask (Dask workers; this process still writes)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster on 127.0.0.1)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="--engine dask without --scheduler: worker processes of the LocalCluster (default 2)."),
-    partition_size: Optional[int] = typer.Option(None, "--partition-size", min=1, help="--engine dask: articles per Dask task, at most --batch-size (default 25)."),
+    partition_size: Optional[int] = typer.Option(None, "--partition-size", min=1, help="--engine dask: articles per Dask task, at most --batch-size (default half the batch)."),
 ) -> None:
     """Read articles, code them, and store their events, merged with the reports already stored.
 
@@ -382,6 +389,8 @@ def ingest(
         _fail("--scheduler, --workers and --partition-size need --engine dask")
     if scheduler and workers:
         _fail("--workers starts a LocalCluster: not with --scheduler (start `dask worker`s on the cluster instead)")
+    if batch_size is None:
+        batch_size = DASK_BATCH_SIZE if engine == "dask" else LOCAL_BATCH_SIZE
     fallback_date = _parse_date(published, "--published")
     store = _open_store(db)
     show = sys.stderr.isatty() if progress is None else progress
@@ -389,7 +398,7 @@ def ingest(
         stack.callback(store.close)
         if engine == "dask":
             extract = stack.enter_context(_dask_engine(gazetteer, scheduler, workers or 2, batch_size,
-                                                       partition_size or 25))
+                                                       partition_size or max(1, batch_size // 2)))
         else:
             extractor = _extractor(gazetteer)
             extract = lambda a: extractor.run(a).events  # noqa: E731

@@ -499,12 +499,15 @@ class Extractor:
         generic = _GENERIC_PLACE.search(m.norm, ss, se)
         if generic is not None:
             # "نتيجة استهداف دورية لهم في المدينة": the town last named before it
-            kinds = _GENERIC_KINDS[generic.group(1)]
+            kinds = _GENERIC_KINDS[generic.group(2)]
             earlier = [p for p in m.places if p.end <= generic.start() and not p.origin
                        and any(c.kind in kinds for c in p.candidates)]
             if earlier:
                 chosen = resolve(earlier[-1], self.gazetteer, dict(focus_admin1), focus_country, _context(m))
-                draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (places.anaphor: {generic.group(1)})"
+                if generic.group("near") and chosen.geo_precision == 1:
+                    # "في تفجير آخر شرقي المدينة": near the town, not in it (ACLED precision 2)
+                    chosen = replace(chosen, geo_precision=2, where_prec=2, rule=chosen.rule + ":near")
+                draft.explain["location"] = f"{chosen.rule} -> {chosen.place.id} (places.anaphor: {generic.group(2)})"
                 return [chosen]
         previous = last_in_paragraph.get(draft.sentence.paragraph)
         recent = previous is not None and previous.sentence_index >= draft.sentence_index - 1
@@ -679,7 +682,8 @@ _SINCE_BEFORE = re.compile(r"(?<!\w)[و]?منذ\s*$")
 _OLD_EVENT_DAYS = 730
 _AGGREGATE_DEATHS = 1000
 # "في المدينة"، "داخل البلدة": a place named earlier in the article
-_GENERIC_PLACE = re.compile(r"(?<!\w)(?:في|داخل|علي|الي|قرب|من)\s+(المدينه|البلده|القريه|المخيم)(?!\w)")
+_GENERIC_PLACE = re.compile(r"(?<!\w)(?:(?:في|داخل|علي|الي|قرب|من)|(?P<near>[وب]?(?:شرق|غرب|شمال|جنوب)ي?|[وب]?(?:اطراف|محيط|ضواحي)))"
+                            r"\s+(المدينه|البلده|القريه|المخيم)(?!\w)")
 _GENERIC_KINDS = {"المدينه": ("locality",), "البلده": ("locality",), "القريه": ("locality",), "المخيم": ("feature",)}
 _TWO_SIDED = {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"}
 
