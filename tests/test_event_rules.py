@@ -284,3 +284,27 @@ def test_east_of_the_city_is_near_the_town_named_before(full_extractor):
             "أضافت المصادر أن سبعة اخرين قتلوا اليوم في تفجير اخر شرقي المدينة.")
     events = _coded(full_extractor, text, dt.date(2015, 8, 11))
     assert sorted((e.location, e.geo_precision) for e in events) == [("Baquba", 1), ("Baquba", 2)]
+
+
+def test_a_district_name_of_another_city_gives_way_to_the_city_named_after_it(full_extractor):
+    # snn-2015-07-22-0343: "حي اليرموك الثانية غربي بعقوبة" is not Baghdad's al-Yarmouk
+    text = "وقالت المصادر إن عبوة ناسفة انفجرت امس في حي اليرموك الثانية غربي بعقوبة ما أدى إلى مقتل ستة مدنيين."
+    events = _coded(full_extractor, text, dt.date(2015, 7, 22))
+    assert [(e.admin1, e.geo_precision) for e in events] == [("Diyala", 2)]
+
+
+def test_the_towns_of_a_governorate_are_the_governorate(full_extractor):
+    text = ("وأسفرت المرحلة الأولى من عملية استعادة مدن الأنبار أمس عن استعادة القوات العراقية الكثير من "
+            "المناطق التي كانت خاضعة لسيطرة داعش.")
+    assert all(e.admin1 == "Al-Anbar" for e in _events(full_extractor, text, dt.date(2015, 8, 6)) if e.admin1)
+
+
+def test_an_ambassador_is_not_the_town_of_al_safira(full_extractor):
+    text = ("وكانت سفيرة الولايات المتحدة بالأمم المتحدة، نيكي هيلي، قالت الاثنين إن واشنطن سترد على "
+            "الهجوم الكيماوي على دوما.")
+    assert all(e.location != "Safirah" for e in _events(full_extractor, text, dt.date(2018, 4, 10)))
+
+
+def test_measures_to_deal_with_the_protests_are_not_a_protest(full_extractor):
+    text = "ووافق مجلس الوزراء اليوم على عدة مبادرات للتعامل مع الاحتجاجات في البصرة."
+    assert _coded(full_extractor, text, dt.date(2018, 9, 5)) == []

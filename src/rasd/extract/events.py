@@ -58,7 +58,7 @@ _LAM_TARGET_TRIGGERS = {"clash", "attack_generic", "kill_civilian", "abduction"}
 _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد", "وبعد", "ومنذ", "وعقب", "لوقف", "بوقف",
                          "ردا علي", "رد علي", "اعقاب", "خلفيه", "غرار", "علي غرار", "مثل", "ذكري", "مشيرا الي",
                          "مشيره الي", "اشار الي", "اشارت الي", "رغم", "برغم", "بالرغم من", "علي الرغم من",
-                         "الرغم من", "المسوول عن", "المسووليه عن", "مسووليه", "بشان", "حول", "بخصوص"}
+                         "الرغم من", "المسوول عن", "المسووليه عن", "مسووليه", "بشان", "حول", "بخصوص", "التعامل مع", "للتعامل مع"}
 _BOMBARDMENT = {"Air/drone strike", "Shelling/artillery/missile attack"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",

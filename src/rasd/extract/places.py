@@ -56,6 +56,7 @@ _ALLEGIANCE = {normalize(w) for w in ["موالية", "موالي", "الموا�
                                       "المعارضة", "معارضة", "المعادية", "معادية", "المقربة", "مقربة", "المقرب", "مقرب"]}
 _ORIGIN = {normalize(w) for w in ["من"]}
 _EXAMPLE_WORDS = {normalize(w) for w in ["مثل", "كمدن", "كمدينة"]}
+_PLURAL_HEADS = {normalize(w) for w in ["مدن", "بلدات", "قرى", "مناطق", "أرياف", "ارياف"]}
 # heads of a list of places (dual or plural)
 _LIST_HEADS = {normalize(w) for w in ["قريتي", "بلدتي", "مدينتي", "قرى", "بلدات", "مدن", "حيي", "أحياء", "محافظتي", "مناطق"]}
 _ROUTE_WORDS = {normalize(w) for w in ["المؤدي", "المؤدية", "المؤديين", "المؤديان", "الواصل", "الواصلة", "الرابط", "الرابطة"]}
@@ -282,6 +283,11 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             candidates = tuple(p for p in candidates if not p.id.startswith("nb-"))  # "مدن الغوطة": the region
         if head in ("neighbourhood", "area") and any(p.id.startswith("nb-") for p in candidates):
             candidates = tuple(p for p in candidates if p.id.startswith("nb-"))  # "حي جوبر": the city district
+        if head and before and _strip_proclitic(before[0][1]) in _PLURAL_HEADS \
+                and any(p.kind == "governorate" for p in candidates):
+            # "مدن الأنبار"، "بلدات إدلب": the towns of a governorate, not a village of its name
+            candidates = tuple(p for p in candidates if p.kind == "governorate")
+            head = "governorate"
         if head == "region":
             # حوض اليرموك is the Yarmouk basin, not the Yarmouk camp; وادي الفرات the Euphrates
             # valley, not the Euphrates dam
@@ -308,6 +314,16 @@ _CONTAINER_GAP = {"في", "ب", "بريف", "في ريف", "ريف", "بمحاف
                   "جنوبي", "شرق", "غرب", "شمال", "جنوب"}
 
 
+def _city_after_district(district: PlaceMention, city: PlaceMention, norm: str) -> bool:
+    """A city named within three words after a city-district name, by a direction or في/ب, in a
+    governorate none of the district's namesakes lies in."""
+    words = norm[district.end:city.start].split()
+    if len(words) > 3 or (words and words[-1] not in _CONTAINER_GAP and words[-1].rstrip("ي") not in _DIRECTIONS):
+        return False
+    cities = [p for p in city.candidates if p.kind == "locality"]
+    return bool(cities) and not {p.admin1 for p in cities} & {p.admin1 for p in district.candidates}
+
+
 def _apply_containers(mentions: list[PlaceMention], norm: str) -> list[PlaceMention]:
     """"المعامل في ريف دير الزور": a place followed by the governorate or district that holds it
     is looked for there only. When no entry of that name lies there (the gazetteer knows only a
@@ -315,6 +331,13 @@ def _apply_containers(mentions: list[PlaceMention], norm: str) -> list[PlaceMent
     out = list(mentions)
     for i, mention in enumerate(mentions[:-1]):
         container = mentions[i + 1]
+        if mention.candidates and all(p.id.startswith("nb-") for p in mention.candidates) \
+                and _city_after_district(mention, container, norm):
+            # "حي اليرموك الثانية غربي بعقوبة": a district name of another city (Baghdad's
+            # al-Yarmouk); the city named after it is where it is, the district unknown
+            out[out.index(mention)] = replace(container, start=mention.start, head_start=mention.head_start,
+                                              near=True, origin=mention.origin)
+            continue
         if mention.most_specific_rank > 1 or container.most_specific_rank < 3:
             continue
         gap = norm[mention.end:container.start].strip(" ،,")
