@@ -308,3 +308,12 @@ def test_an_ambassador_is_not_the_town_of_al_safira(full_extractor):
 def test_measures_to_deal_with_the_protests_are_not_a_protest(full_extractor):
     text = "ووافق مجلس الوزراء اليوم على عدة مبادرات للتعامل مع الاحتجاجات في البصرة."
     assert _coded(full_extractor, text, dt.date(2018, 9, 5)) == []
+
+
+def test_an_undated_sentence_goes_on_with_its_paragraphs_older_time(full_extractor):
+    # ant-AL-internationalNews-148: the withdrawal belongs to the November battle told just
+    # before it, not to the day of publication
+    text = ("وفي نوفمبر/تشرين الثاني، سيطر النظام السوري وحلفاؤه على البوكمال، آخر معقل مهم لداعش في سوريا. "
+            "وانسحب معظم أعضاء التنظيم من المدينة خلال المعركة.")
+    events = _events(full_extractor, text, dt.date(2018, 2, 21))
+    assert events and all(e.event_date == dt.date(2017, 11, 15) for e in events)

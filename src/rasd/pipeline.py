@@ -172,6 +172,7 @@ class Extractor:
         drafts: list[Draft] = []
         last_in_paragraph: dict[int, Draft] = {}
         paragraph_date: dict[int, DateMention] = {}
+        paragraph_history: dict[int, DateMention] = {}  # a paragraph whose last date is long past
         lead_date = self._lead_date(m, nt, sentences, published)
         preceding: tuple[int, int, list[PlaceMention]] = (-1, -1, [])  # paragraph, sentence, its places
         for sentence_index, sentence in enumerate(sentences):
@@ -194,8 +195,7 @@ class Extractor:
                 sentence_fatalities = _in(m.fatalities, ss, se)
                 if not live:
                     if sentence_dates and not any(d.future for d in sentence_dates):
-                        if (published - sentence_dates[0].date).days <= _INHERIT_DAYS:
-                            paragraph_date[sentence.paragraph] = sentence_dates[0]
+                        _remember_date(paragraph_date, paragraph_history, sentence.paragraph, sentence_dates[0], published)
                     continue
                 actors = _in(m.actors, ss, se)
                 speakers = {a.start for a in actors if in_speech(a.start)}
@@ -242,7 +242,8 @@ class Extractor:
                         draft.explain[key] = f"default for {draft.sub_event_type}"
                 places = self._place(draft, m, ss, se, in_speech, focus_country, focus_admin1, last_in_paragraph, before)
                 statement_dates = [d for d in _in(m.dates, ss, se) if d not in sentence_dates and not d.future]
-                self._date(draft, m, sentence_dates, *whole_sentence, published, paragraph_date, best, statement_dates)
+                self._date(draft, m, sentence_dates, *whole_sentence, published, paragraph_date, best, statement_dates,
+                           paragraph_history)
                 if draft.event_date is not None and draft.event_date > published:
                     continue  # a plan or an announcement of something to come
                 for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
@@ -503,7 +504,8 @@ class Extractor:
             earlier = [p for p in m.places if p.end <= generic.start() and not p.origin
                        and any(c.kind in kinds for c in p.candidates)]
             if earlier:
-                chosen = resolve(earlier[-1], self.gazetteer, dict(focus_admin1), focus_country, _context(m))
+                target = earlier[-1]
+                chosen = resolve(target, self.gazetteer, dict(focus_admin1), focus_country, _context(m))
                 if generic.group("near") and chosen.geo_precision == 1:
                     # "في تفجير آخر شرقي المدينة": near the town, not in it (ACLED precision 2)
                     chosen = replace(chosen, geo_precision=2, where_prec=2, rule=chosen.rule + ":near")
@@ -611,7 +613,8 @@ class Extractor:
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger,
-              statement_dates: list[DateMention] = ()) -> None:  # type: ignore[assignment]
+              statement_dates: list[DateMention] = (),  # type: ignore[assignment]
+              paragraph_history: dict[int, DateMention] | None = None) -> None:
         # "تحطمت طائرة أثناء قصفها حيا ... التي تسيطر عليها الفصائل منذ 28 مايو": a period's start after
         # the trigger dates something else ("ومنذ بداية يوليو، خرج الآلاف" before it dates the event)
         usable = [d for d in dates if not d.future
@@ -622,9 +625,8 @@ class Extractor:
             draft.date, draft.event_date = chosen, chosen.date
             draft.time_precision, draft.date_prec = chosen.time_precision, chosen.date_prec
             draft.explain["event_date"] = chosen.rule
-            if (published - chosen.date).days <= _INHERIT_DAYS:
-                # a date long past (a background sentence) does not date the paragraph's later reports
-                paragraph_date[draft.sentence.paragraph] = chosen
+            # a date long past (a background sentence) does not date the paragraph's later reports
+            _remember_date(paragraph_date, paragraph_history, draft.sentence.paragraph, chosen, published)
             if (published - chosen.date).days > _HISTORY_DAYS and self._retold(m.norm, ss, trigger[0]):
                 # "وكان الفضلي قد استهدف بضربة جوية في سبتمبر 2014": an old event re-told as background
                 draft.candidate_reason = "background"
@@ -643,6 +645,15 @@ class Extractor:
         if _in(m.background, ss, se) or self._pluperfect(m.norm, ss, trigger[0]):
             draft.background = True
             draft.explain["event_date"] = "background with no date of its own"
+            return
+        history = (paragraph_history or {}).get(draft.sentence.paragraph)
+        if history is not None:
+            # "وفي نوفمبر 2017 سيطر النظام على البوكمال. وانسحب معظم أعضاء التنظيم من المدينة خلال
+            # المعركة": an undated sentence that goes on with a paragraph of history is history too
+            draft.event_date, draft.time_precision, draft.date_prec = history.date, history.time_precision, history.date_prec
+            draft.explain["event_date"] = f"{history.rule} (earlier in the paragraph, which tells an earlier time)"
+            if (published - history.date).days > _HISTORY_DAYS:
+                draft.candidate_reason = "background"
             return
         if statement_dates and (published - statement_dates[0].date).days <= 7:
             # "قال البيان الذي صدر الجمعة إن ست غارات ...": it happened by the day it was reported
@@ -686,6 +697,19 @@ _GENERIC_PLACE = re.compile(r"(?<!\w)(?:(?:في|داخل|علي|الي|قرب|م
                             r"\s+(المدينه|البلده|القريه|المخيم)(?!\w)")
 _GENERIC_KINDS = {"المدينه": ("locality",), "البلده": ("locality",), "القريه": ("locality",), "المخيم": ("feature",)}
 _TWO_SIDED = {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"}
+
+
+def _remember_date(recent: dict[int, DateMention], history: dict[int, DateMention] | None, paragraph: int,
+                   date: DateMention, published: dt.date) -> None:
+    """A paragraph's latest date: recent ones date its later undated reports; one long past
+    (over six months) marks what follows, undated, as history."""
+    age = (published - date.date).days
+    if age <= _INHERIT_DAYS:
+        recent[paragraph] = date
+        if history is not None:
+            history.pop(paragraph, None)
+    elif history is not None and paragraph not in recent:
+        history[paragraph] = date
 
 
 def _side(actor: ActorEntry, country: str | None) -> str:
