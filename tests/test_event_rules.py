@@ -317,3 +317,15 @@ def test_an_undated_sentence_goes_on_with_its_paragraphs_older_time(full_extract
             "وانسحب معظم أعضاء التنظيم من المدينة خلال المعركة.")
     events = _events(full_extractor, text, dt.date(2018, 2, 21))
     assert events and all(e.event_date == dt.date(2017, 11, 15) for e in events)
+
+
+def test_a_framework_is_not_a_misspelt_airport(full_extractor):
+    # ant-SK-middleEast-258: "في إطار وقف إطلاق النار" is not "مطار" + the village al-Waqf
+    text = ("وتضغط إسرائيل والأردن وواشنطن على موسكو لإخراج المقاتلين المدعومين من إيران من المناطق الواقعة "
+            "على طول الحدود الجنوبية الغربية في إطار وقف إطلاق النار الذي أعلن اليوم في سوريا.")
+    assert all(e.location != "Al Waqf" for e in _events(full_extractor, text, dt.date(2018, 3, 13)))
+
+
+def test_a_weapons_programme_is_not_a_chemical_attack(full_extractor):
+    text = "وقال المسؤول اليوم إن مركز البحوث في برزة مرتبط ببرنامج السلاح الكيميائي السوري."
+    assert all(e.sub_event_type != "Chemical weapon" for e in _events(full_extractor, text, dt.date(2018, 4, 14)))

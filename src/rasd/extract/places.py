@@ -126,6 +126,8 @@ def _previous_words(norm: str, start: int, count: int) -> list[tuple[int, str]]:
 
 
 _LONG_HEADS = [h for h in _HEADS if len(h) >= 4 and " " not in h]
+# common words one letter away from a head word: "في إطار وقف إطلاق النار" is not "مطار وقف"
+_NEAR_MISSES = {normalize(w) for w in ["إطار", "اطار", "قطار", "أمطار", "امطار", "إخطار"]}
 
 
 @lru_cache(maxsize=65536)
@@ -133,7 +135,7 @@ def _misspelt_head(word: str) -> str:
     """A head word with one letter dropped or changed (قية for قرية), else the word itself."""
     from rapidfuzz.distance import Levenshtein
 
-    if len(word) < 3 or word in _KNOWN_WORDS:
+    if len(word) < 3 or word in _KNOWN_WORDS or word in _NEAR_MISSES:
         return word
     for head in _LONG_HEADS:
         if abs(len(head) - len(word)) <= 1 and Levenshtein.distance(word, head, score_cutoff=1) <= 1:
