@@ -267,3 +267,22 @@ def test_store_writer_stores_every_candidate_reason_for_review(tmp_path: Path, r
             if e.status == "candidate"] == [("SYR2", reason)]
     assert_derived_match(store)
     store.close()
+
+
+def test_ingest_collects_garbage_less_often_and_restores_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the writer raises the collector's first threshold while it ingests (docs/SCALING.md) and
+    # must leave the process as it found it, also when the run fails
+    import gc
+
+    from rasd.store import repository
+
+    before = gc.get_threshold()
+    with repository._fewer_collections(threshold=before[0] + 1000):
+        assert gc.get_threshold()[0] == before[0] + 1000
+    assert gc.get_threshold() == before
+    try:
+        with repository._fewer_collections(threshold=before[0] + 1000):
+            raise RuntimeError("a failing batch")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
