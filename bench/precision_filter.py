@@ -37,6 +37,27 @@ _TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians",
           "Strategic developments")
 
 
+WORD_DIMENSIONS = 256  # hashed bag of words around the trigger (``--words``)
+
+
+def word_features(event: dict, text: str) -> list[float]:
+    """The normalised words within four of the trigger (and the trigger's own), hashed into
+    ``WORD_DIMENSIONS`` buckets (crc32: stable across runs, unlike ``hash``)."""
+    import zlib
+
+    from rasd.normalize import normalize
+
+    trigger = event.get("evidence", {}).get("trigger") or {}
+    start, end = trigger.get("start") or 0, trigger.get("end") or 0
+    before = normalize(text[max(0, start - 80):start]).split()[-4:]
+    after = normalize(text[end:end + 80]).split()[:4]
+    vector = [0.0] * WORD_DIMENSIONS
+    for side, words in (("b", before), ("t", normalize(trigger.get("text") or "").split()), ("a", after)):
+        for word in words:
+            vector[zlib.crc32(f"{side}:{word}".encode()) % WORD_DIMENSIONS] = 1.0
+    return vector
+
+
 def features(event: dict, article_length: int, events_in_article: int) -> list[float]:
     explain = event.get("explain", {})
     date_rule, place_rule = explain.get("event_date", ""), explain.get("location", "")
@@ -54,7 +75,7 @@ def features(event: dict, article_length: int, events_in_article: int) -> list[f
             float(definite), position, float(position < 0.15), min(events_in_article, 10) / 10]
 
 
-def dataset(which: bool | str, gazetteer) -> tuple[np.ndarray, np.ndarray, list[dict], list[dict], list[dict]]:  # type: ignore[no-untyped-def]
+def dataset(which: bool | str, gazetteer, words: bool = False) -> tuple[np.ndarray, np.ndarray, list[dict], list[dict], list[dict]]:  # type: ignore[no-untyped-def]
     from rasd.evaluate import match
 
     articles = {a["id"]: a for a in gold_eval.gold_articles(which)}
@@ -66,7 +87,8 @@ def dataset(which: bool | str, gazetteer) -> tuple[np.ndarray, np.ndarray, list[
     per_article: dict[str, int] = {}
     for e in events:
         per_article[e["doc_id"]] = per_article.get(e["doc_id"], 0) + 1
-    x = np.array([features(e, len(articles[e["doc_id"]]["text"]), per_article[e["doc_id"]]) for e in events])
+    x = np.array([features(e, len(articles[e["doc_id"]]["text"]), per_article[e["doc_id"]])
+                  + (word_features(e, articles[e["doc_id"]]["text"]) if words else []) for e in events])
     y = np.array([1.0 if i in matched else 0.0 for i in range(len(events))])
     return x, y, events, rows, predicted
 
@@ -92,16 +114,17 @@ def score(w: np.ndarray, x: np.ndarray, y: np.ndarray, gold: int, threshold: flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--heldout", action="store_true", help="train on the three development sets, score the held-out set")
+    parser.add_argument("--words", action="store_true", help="add a hashed bag of the words around the trigger")
     args = parser.parse_args()
     from rasd.gazetteer import get_gazetteer
 
     gazetteer = get_gazetteer(None)
-    data = {str(s): dataset(s, gazetteer) for s in SETS}
+    data = {str(s): dataset(s, gazetteer, args.words) for s in SETS}
     thresholds = (0.0, 0.2, 0.3, 0.4, 0.5)
     gold_counts = {k: sum(1 for g in v[3] if not g.get("no_event")) for k, v in data.items()}
     if args.heldout:
         w = train(np.vstack([v[0] for v in data.values()]), np.concatenate([v[1] for v in data.values()]))
-        x, y, *_rest, rows, _ = dataset(True, gazetteer)
+        x, y, *_rest, rows, _ = dataset(True, gazetteer, args.words)
         gold = sum(1 for g in rows if not g.get("no_event"))
         for t in thresholds:
             value, kept, tp = score(w, x, y, gold, t)
