@@ -355,8 +355,7 @@ def _count_work(targets: list[str]) -> Optional[int]:
     return total
 
 
-LOCAL_BATCH_SIZE = 50
-# With Dask, every batch is a transaction and every partition a task the writer process schedules
+# Without --batch-size: the store's DEFAULT_BATCH_SIZE, or with Dask, every batch is a transaction and every partition a task the writer process schedules
 # and collects: 500 / 250 gave 2 workers 1.50x one worker end to end, 50 / 25 only 1.19x
 # (docs/SCALING.md).
 DASK_BATCH_SIZE = 500
@@ -381,6 +380,7 @@ def ingest(
     Idempotent: an article already stored (same id, URL or normalised text) changes nothing.
     With --engine dask the database is the same as without it: only extraction moves.
     """
+    from rasd.store.repository import DEFAULT_BATCH_SIZE
     from rasd.store.sources import ReadOptions, read_inputs
 
     if engine not in ("local", "dask"):
@@ -390,7 +390,7 @@ def ingest(
     if scheduler and workers:
         _fail("--workers starts a LocalCluster: not with --scheduler (start `dask worker`s on the cluster instead)")
     if batch_size is None:
-        batch_size = DASK_BATCH_SIZE if engine == "dask" else LOCAL_BATCH_SIZE
+        batch_size = DASK_BATCH_SIZE if engine == "dask" else DEFAULT_BATCH_SIZE
     fallback_date = _parse_date(published, "--published")
     store = _open_store(db)
     show = sys.stderr.isatty() if progress is None else progress

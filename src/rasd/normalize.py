@@ -76,7 +76,7 @@ class _OneCharTranslation(dict[int, str]):
     normalises to several characters (rare: ligatures; the slow path handles those)."""
 
     def __missing__(self, code: int) -> str:
-        norm = _normalise_char(chr(code))
+        norm = _TRANSLATION[code]
         one = norm if len(norm) == 1 else (_DROP if not norm else _EXPAND)
         self[code] = one
         return one

@@ -504,8 +504,7 @@ class Extractor:
             earlier = [p for p in m.places if p.end <= generic.start() and not p.origin
                        and any(c.kind in kinds for c in p.candidates)]
             if earlier:
-                target = earlier[-1]
-                chosen = resolve(target, self.gazetteer, dict(focus_admin1), focus_country, _context(m))
+                chosen = resolve(earlier[-1], self.gazetteer, dict(focus_admin1), focus_country, _context(m))
                 if generic.group("near") and chosen.geo_precision == 1:
                     # "في تفجير آخر شرقي المدينة": near the town, not in it (ACLED precision 2)
                     chosen = replace(chosen, geo_precision=2, where_prec=2, rule=chosen.rule + ":near")
@@ -613,8 +612,7 @@ class Extractor:
 
     def _date(self, draft: Draft, m: ArticleMentions, dates: list[DateMention], ss: int, se: int,  # type: ignore[no-untyped-def]
               published: dt.date, paragraph_date: dict[int, DateMention], trigger,
-              statement_dates: list[DateMention] = (),  # type: ignore[assignment]
-              paragraph_history: dict[int, DateMention] | None = None) -> None:
+              statement_dates: list[DateMention], paragraph_history: dict[int, DateMention]) -> None:
         # "تحطمت طائرة أثناء قصفها حيا ... التي تسيطر عليها الفصائل منذ 28 مايو": a period's start after
         # the trigger dates something else ("ومنذ بداية يوليو، خرج الآلاف" before it dates the event)
         usable = [d for d in dates if not d.future
@@ -646,7 +644,7 @@ class Extractor:
             draft.background = True
             draft.explain["event_date"] = "background with no date of its own"
             return
-        history = (paragraph_history or {}).get(draft.sentence.paragraph)
+        history = paragraph_history.get(draft.sentence.paragraph)
         if history is not None:
             # "وفي نوفمبر 2017 سيطر النظام على البوكمال. وانسحب معظم أعضاء التنظيم من المدينة خلال
             # المعركة": an undated sentence that goes on with a paragraph of history is history too
@@ -699,16 +697,14 @@ _GENERIC_KINDS = {"المدينه": ("locality",), "البلده": ("locality",)
 _TWO_SIDED = {"Armed clash", "Government regains territory", "Non-state actor overtakes territory"}
 
 
-def _remember_date(recent: dict[int, DateMention], history: dict[int, DateMention] | None, paragraph: int,
+def _remember_date(recent: dict[int, DateMention], history: dict[int, DateMention], paragraph: int,
                    date: DateMention, published: dt.date) -> None:
-    """A paragraph's latest date: recent ones date its later undated reports; one long past
-    (over six months) marks what follows, undated, as history."""
-    age = (published - date.date).days
-    if age <= _INHERIT_DAYS:
+    """A paragraph's latest date: a recent one dates its later undated reports; one over a month
+    old, with no recent one, dates them as the paragraph's earlier time (history past six months)."""
+    if (published - date.date).days <= _INHERIT_DAYS:
         recent[paragraph] = date
-        if history is not None:
-            history.pop(paragraph, None)
-    elif history is not None and paragraph not in recent:
+        history.pop(paragraph, None)
+    elif paragraph not in recent:
         history[paragraph] = date
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -169,7 +168,7 @@ def _words_between(norm: str, start: int, end: int) -> list[tuple[int, int, str]
         words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(norm)]
         cached = _WORDS_OF[norm] = ([w[0] for w in words], words)
     starts, words = cached
-    index = bisect_right(starts, start) - 1
+    index = bisect.bisect_right(starts, start) - 1
     if index < 0 or words[index][1] <= start:
         index += 1
     out = []

@@ -10,10 +10,9 @@ separate reports of the same deaths conflict, and the triple keeps low/best/high
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rasd.extract.numbers import parse_number_at
 from rasd.normalize import normalize
