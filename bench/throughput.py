@@ -121,9 +121,9 @@ def run_dask(n: int, workers: int, stage: str, gazetteer: str, db_dir: Path) -> 
             for batch in batched(article_stream(n), BATCH_SIZE):
                 in_flight.append(engine.submit(batch))
                 while len(in_flight) > engine.read_ahead:
-                    events += sum(len(o) for o in in_flight.popleft().result() if isinstance(o, list))
+                    events += sum(len(r.outcome) for r in in_flight.popleft().result() if isinstance(r.outcome, list))
             while in_flight:
-                events += sum(len(o) for o in in_flight.popleft().result() if isinstance(o, list))
+                events += sum(len(r.outcome) for r in in_flight.popleft().result() if isinstance(r.outcome, list))
             detail: dict[str, Any] = {"events": events}
         else:
             from rasd.store import Store

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from rasd.extraction import ExtractionFailure, Outcome, extract_outcome
+from rasd.extraction import Extracted, ExtractionFailure, content_hash, extract_article, extract_outcome
 from rasd.schema import Article
 from rasd.store import Store
 from rasd.store.repository import Item, Rejection
@@ -26,7 +26,8 @@ TIME_COLUMNS = ("ingested_at", "timestamp", "created_at", "added_at", "first_see
 
 class ReadAheadEngine:
     """Extracts every submitted batch at once (eagerly), like remote workers running ahead, and
-    records what the writer submitted and in which order."""
+    records what the writer submitted and in which order. Like a dead Dask worker, it returns
+    no content hash for the article that crashes the extractor (the writer computes it)."""
 
     def __init__(self, extract, read_ahead: int) -> None:  # type: ignore[no-untyped-def]
         self.extract = extract
@@ -35,10 +36,11 @@ class ReadAheadEngine:
 
     def submit(self, articles: Sequence[Article]):  # type: ignore[no-untyped-def]
         self.submitted.append([a.id for a in articles])
-        outcomes = [extract_outcome(self.extract, a) for a in articles]
+        outcomes = [extract_article(self.extract, a) if a.id != "crash" else Extracted(extract_outcome(self.extract, a))
+                    for a in articles]
 
         class Done:
-            def result(self) -> list[Outcome]:
+            def result(self) -> list[Extracted]:
                 return outcomes
 
         return Done()
@@ -87,6 +89,23 @@ def test_read_ahead_engine_stores_what_the_in_process_run_stores(db_url: str, tm
     assert dump(db_url, ignore=TIME_COLUMNS) == dump(reference_url, ignore=TIME_COLUMNS)
 
 
+def test_same_text_under_another_id_and_url_is_extracted_then_stored_as_a_duplicate(db_url: str) -> None:
+    """Before extraction the writer looks up ids and URLs only (hashing is the engine's work);
+    the content hash the engine returns still makes a re-published copy a duplicate."""
+    store = Store.open(db_url)
+    original = make_article("a1")
+    store.ingest([original], _extract)
+    engine = ReadAheadEngine(_extract, 1)
+    copy = make_article("copy-of-a1", original.article.text)  # type: ignore[union-attr]
+    rerun = make_article("a1")  # same id: not even submitted
+    counts = store.ingest([copy, rerun], engine)
+    stored = store.counts()
+    store.close()
+    assert engine.submitted == [["copy-of-a1"]]
+    assert (counts.new, counts.duplicate, counts.events_new, counts.events_merged) == (0, 2, 0, 0)
+    assert stored["articles"] == 1
+
+
 def test_extraction_failure_keeps_the_error_type_and_message() -> None:
     def broken(article: Article):  # type: ignore[no-untyped-def]
         raise KeyError("gazetteer row 12")
@@ -123,8 +142,11 @@ def test_worker_builds_its_extractor_once_per_process(monkeypatch: pytest.Monkey
     first = extract_partition(spec, [make_article("a").article, make_article("crash").article])
     second = extract_partition(ExtractorSpec("/data/gazetteer.tsv.gz"), [make_article("b").article])
     assert builds == [spec]  # equal specs share one Extractor: built on the first task only
-    assert [e.doc_id for e in first[0]] == ["a"] and [e.doc_id for e in second[0]] == ["b"]  # type: ignore[union-attr]
-    assert first[1] == ExtractionFailure("RuntimeError", "boom")
+    assert [e.doc_id for e in first[0].outcome] == ["a"]  # type: ignore[union-attr]
+    assert [e.doc_id for e in second[0].outcome] == ["b"]  # type: ignore[union-attr]
+    assert first[1].outcome == ExtractionFailure("RuntimeError", "boom")
+    # the worker hashes what it extracts, the failed article too: the writer does not have to
+    assert first[1].content_hash == content_hash(make_article("crash").article.text)
     extract_partition(ExtractorSpec(None), [make_article("c").article])
     assert builds == [spec, ExtractorSpec(None)]  # another gazetteer: another Extractor
 
@@ -143,10 +165,10 @@ def test_a_task_that_kills_its_worker_costs_only_the_article_that_did_it(monkeyp
         def __init__(self, articles: list[Article]) -> None:
             self.articles = articles
 
-        def result(self) -> list[Outcome]:
+        def result(self) -> list[Extracted]:
             if any(a.id == "killer" for a in self.articles):
                 raise KilledWorker("attempted to run task on 4 different workers; all died")
-            return [[make_event(doc_id=a.id)] for a in self.articles]
+            return [Extracted([make_event(doc_id=a.id)], content_hash(a.text)) for a in self.articles]
 
         def release(self) -> None:
             pass
@@ -169,6 +191,7 @@ def test_a_task_that_kills_its_worker_costs_only_the_article_that_did_it(monkeyp
     ids = ["a", "b", "c", "d", "killer", "f"]
     outcomes = engine.submit([make_article(i).article for i in ids]).result()
     assert client.tasks == [["a", "b", "c"], ["d", "killer", "f"], ["d"], ["killer"], ["f"]]
-    assert [o[0].doc_id if isinstance(o, list) else o for o in outcomes] == [
+    assert [o.outcome[0].doc_id if isinstance(o.outcome, list) else o.outcome for o in outcomes] == [
         "a", "b", "c", "d", ExtractionFailure("KilledWorker", "attempted to run task on 4 different workers; all died"),
         "f"]
+    assert [o.content_hash is None for o in outcomes] == [False, False, False, False, True, False]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rasd.extraction import ExtractionFailure, Outcome, extract_outcome
+from rasd.extraction import Extracted, ExtractionFailure, extract_article
 from rasd.schema import Article
 
 if TYPE_CHECKING:
@@ -79,9 +79,9 @@ def worker_extractor(spec: ExtractorSpec) -> Extractor:
     return extractor
 
 
-def extract_partition(spec: ExtractorSpec, articles: list[Article]) -> list[Outcome]:
+def extract_partition(spec: ExtractorSpec, articles: list[Article]) -> list[Extracted]:
     extractor = worker_extractor(spec)
-    return [extract_outcome(lambda a: extractor.run(a).events, article) for article in articles]
+    return [extract_article(lambda a: extractor.run(a).events, article) for article in articles]
 
 
 def warm_up(spec: ExtractorSpec) -> dict[str, Any]:
@@ -97,8 +97,8 @@ class _PendingPartitions:
         self.engine = engine
         self.partitions = partitions
 
-    def result(self) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+    def result(self) -> list[Extracted]:
+        outcomes: list[Extracted] = []
         for articles, future in self.partitions:
             try:
                 outcomes.extend(future.result())
@@ -145,14 +145,14 @@ class DaskEngine:
         return _PendingPartitions(self, [(part, self.client.submit(extract_partition, self.spec, part, pure=False))
                                          for part in parts])
 
-    def extract_one_by_one(self, articles: list[Article]) -> list[Outcome]:
+    def extract_one_by_one(self, articles: list[Article]) -> list[Extracted]:
         futures = [self.client.submit(extract_partition, self.spec, [article], pure=False) for article in articles]
-        outcomes: list[Outcome] = []
+        outcomes: list[Extracted] = []
         for future in futures:
             try:
                 outcomes.extend(future.result())
-            except Exception as exc:
-                outcomes.append(ExtractionFailure.from_exception(exc))
+            except Exception as exc:  # no hash from a dead worker: the writer computes it
+                outcomes.append(Extracted(ExtractionFailure.from_exception(exc)))
             finally:
                 future.release()
         return outcomes

@@ -9,6 +9,10 @@ of the article, so *where* it ran (this process, a Dask worker) cannot change wh
   the behaviour of ``rasd ingest`` without ``--engine``.
 - ``rasd.dask_engine.DaskEngine``: extraction on Dask workers, several batches in flight.
 
+Each result also carries the article's content hash (``content_hash``), computed where the
+extraction ran: hashing normalises the whole text, and on Dask that work belongs on the workers,
+not on the single writer (the writer checks ids and URLs before extraction, and hashes after).
+
 An article that makes the extractor raise is an ``ExtractionFailure`` (a plain value that
 pickles across processes), never an exception that stops the run: the store records it as a
 rejected input with the error.
@@ -16,10 +20,12 @@ rejected input with the error.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from rasd.normalize import normalize_text
 from rasd.schema import Article, Event
 
 
@@ -43,6 +49,21 @@ Outcome = list[Event] | ExtractionFailure
 ExtractFn = Callable[[Article], list[Event]]
 
 
+def content_hash(text: str) -> str:
+    """Hash of the normalised text: the same article re-scraped with other spacing, diacritics or
+    alef forms is still a duplicate."""
+    return hashlib.sha256(normalize_text(text).strip().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What an engine returns per article: the outcome, and the article's ``content_hash``
+    (None when the engine could not compute it, e.g. the worker died: the writer then does)."""
+
+    outcome: Outcome
+    content_hash: str | None = None
+
+
 def extract_outcome(extract: ExtractFn, article: Article) -> Outcome:
     """The article's events, or the failure of the extractor on it."""
     try:
@@ -51,9 +72,14 @@ def extract_outcome(extract: ExtractFn, article: Article) -> Outcome:
         return ExtractionFailure.from_exception(exc)
 
 
+def extract_article(extract: ExtractFn, article: Article) -> Extracted:
+    """The article's outcome and content hash."""
+    return Extracted(extract_outcome(extract, article), content_hash(article.text))
+
+
 class PendingOutcomes(Protocol):
-    def result(self) -> list[Outcome]:
-        """One outcome per submitted article, in submission order (blocks until ready)."""
+    def result(self) -> list[Extracted]:
+        """One result per submitted article, in submission order (blocks until ready)."""
         ...
 
 
@@ -68,9 +94,9 @@ class ExtractionEngine(Protocol):
 
 @dataclass
 class _Deferred:
-    compute: Callable[[], list[Outcome]]
+    compute: Callable[[], list[Extracted]]
 
-    def result(self) -> list[Outcome]:
+    def result(self) -> list[Extracted]:
         return self.compute()
 
 
@@ -84,4 +110,4 @@ class InProcessEngine:
 
     def submit(self, articles: Sequence[Article]) -> PendingOutcomes:
         chosen = list(articles)
-        return _Deferred(lambda: [extract_outcome(self.extract, article) for article in chosen])
+        return _Deferred(lambda: [extract_article(self.extract, article) for article in chosen])

@@ -26,6 +26,7 @@ loads at revision 0002 and upgrades).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, event, inspect
 from sqlalchemy.orm import Session
 
+from rasd.store.bulk import execute_many
 from rasd.store.models import ActorNameRow, EventActorRow, EventRow, SummaryActorRow, SummaryDayRow, SummaryEventRow
 
 ALL_TIME = dt.date(1, 1, 1)  # the period of grain "all"
@@ -190,13 +192,30 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
 
 
 # -- writing the deltas --------------------------------------------------------------------------
-def _insert(connection: Connection, table: Table) -> Any:
-    """INSERT with ON CONFLICT (an upsert): the dialect's own construct, the same on both."""
-    if connection.dialect.name == "postgresql":
+@functools.cache
+def _upsert(dialect: str, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE adding the deltas (the dialect's own construct, the same on
+    both); built once per dialect and table (``execute_many`` keeps its compiled form)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    statement = insert(table)
+    counted = {"events": table.c.events + statement.excluded.events}
+    if "fatalities" in table.c:
+        counted["fatalities"] = table.c.fatalities + statement.excluded.fatalities
+    return statement.on_conflict_do_update(index_elements=list(primary_key(table)), set_=counted)
+
+
+@functools.cache
+def _delete_emptied(table: Table) -> Any:
+    keys = primary_key(table)
+    return table.delete().where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c.events <= 0)
+
+
+_DELETE_EVENT_ACTOR = EVENT_ACTORS.delete().where(EVENT_ACTORS.c.name == bindparam("k_name"),
+                                                  EVENT_ACTORS.c.event_id_cnty == bindparam("k_id"))
+_INSERT_EVENT_ACTOR = EVENT_ACTORS.insert()
 
 
 def apply_deltas(connection: Connection, deltas: Deltas) -> None:
@@ -208,16 +227,10 @@ def apply_deltas(connection: Connection, deltas: Deltas) -> None:
         changed = sorted((k, v) for k, v in cells.items() if v != [0, 0])
         if not changed:
             continue
-        insert = _insert(connection, table)
-        counted = {"events": table.c.events + insert.excluded.events}
-        if "fatalities" in table.c:
-            counted["fatalities"] = table.c.fatalities + insert.excluded.fatalities
-        connection.execute(insert.on_conflict_do_update(index_elements=list(keys), set_=counted),
-                           [_row(table, keys, key, value) for key, value in changed])
-        emptied = [dict(zip((f"k_{k}" for k in keys), key)) for key, value in changed if value[0] < 0]
-        if emptied:
-            connection.execute(table.delete().where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)),
-                                                    table.c.events <= 0), emptied)
+        execute_many(connection, _upsert(connection.dialect.name, table),
+                     [_row(table, keys, key, value) for key, value in changed])
+        execute_many(connection, _delete_emptied(table),
+                     [dict(zip((f"k_{k}" for k in keys), key)) for key, value in changed if value[0] < 0])
 
 
 def _row(table: Table, keys: tuple[str, ...], key: Key, value: list[int]) -> dict[str, Any]:
@@ -237,10 +250,6 @@ def fold(name: str) -> str:
 
 def _write_event_actors(connection: Connection, added: list[tuple[str, str]],
                         removed: list[tuple[str, str]]) -> None:
-    if removed:
-        connection.execute(EVENT_ACTORS.delete().where(
-            EVENT_ACTORS.c.name == bindparam("k_name"), EVENT_ACTORS.c.event_id_cnty == bindparam("k_id")),
-            [{"k_name": name, "k_id": event_id} for name, event_id in removed])
-    if added:
-        connection.execute(EVENT_ACTORS.insert(), [{"name": name, "event_id_cnty": event_id}
+    execute_many(connection, _DELETE_EVENT_ACTOR, [{"k_name": name, "k_id": event_id} for name, event_id in removed])
+    execute_many(connection, _INSERT_EVENT_ACTOR, [{"name": name, "event_id_cnty": event_id}
                                                    for name, event_id in sorted(added)])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -23,8 +22,10 @@ from sqlalchemy import Connection, Engine, delete, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, PendingOutcomes
-from rasd.normalize import normalize_text
+# content_hash is imported from here by tests and callers that know it as the store's key.
+from rasd.extraction import (  # noqa: F401
+    ExtractFn, ExtractionEngine, InProcessEngine, Outcome, PendingOutcomes, content_hash,
+)
 from rasd.schema import Article, Event
 from rasd.store import db as dbmod
 from rasd.store.dedupe import coded_fields_agree, same_incident
@@ -75,7 +76,7 @@ class _SubmittedBatch:
     """A batch whose new articles are with the extraction engine, waiting to be written."""
 
     batch: list[Item]
-    keys: dict[int, ArticleKeys]  # by id() of each Incoming of the batch
+    keys: dict[int, ArticleKeys]  # by id() of each Incoming of the batch; not hashed yet if in ``new``
     new: list[Incoming]
     pending: PendingOutcomes
 
@@ -141,12 +142,6 @@ class EventFilter:
     actor: str | None = None
     since: int | None = None
     include_candidates: bool = False
-
-
-def content_hash(text: str) -> str:
-    """Hash of the normalised text: the same article re-scraped with other spacing, diacritics or
-    alef forms is still a duplicate."""
-    return hashlib.sha256(normalize_text(text).strip().encode("utf-8")).hexdigest()
 
 
 def normalise_url(url: str) -> str | None:
@@ -234,14 +229,24 @@ class Store:
         return total
 
     def _submit(self, batch: list[Item], engine: ExtractionEngine) -> _SubmittedBatch:
-        """Send the batch's articles that are not stored yet to the engine; stored ones are not
-        extracted at all. With read-ahead, an article that an earlier batch of this run stores is
-        extracted needlessly, but the check inside the write transaction still calls it a
-        duplicate, so the database is the same."""
-        keys = {id(item): article_keys(item.article) for item in batch if isinstance(item, Incoming)}
+        """Send the batch's articles that are not stored yet (by id and URL) to the engine;
+        stored ones are not extracted at all. The engine also hashes what it extracts (the
+        writer hashes only the articles it recognised here), so an article stored under
+        another id and URL but with the same text is extracted needlessly and then found a
+        duplicate inside the write transaction, as is an article that an earlier batch of this
+        run stores while it is extracted ahead: the database is the same either way."""
+        incoming = [item for item in batch if isinstance(item, Incoming)]
+        first_look = {id(item): ArticleKeys(item.article.id, normalise_url(item.article.url), None) for item in incoming}
         with self.engine.connect() as conn:
-            known = KnownArticles.load(conn, list(keys.values()))
-        new = [item for item in batch if isinstance(item, Incoming) and known.match(keys[id(item)]) is None]
+            known = KnownArticles.load(conn, list(first_look.values()))
+        new: list[Incoming] = []
+        keys: dict[int, ArticleKeys] = {}
+        for item in incoming:
+            if known.match(first_look[id(item)]) is None:
+                new.append(item)
+                keys[id(item)] = first_look[id(item)]  # hashed by the engine
+            else:
+                keys[id(item)] = article_keys(item.article)  # the hash tells a re-read from an id clash
         return _SubmittedBatch(batch, keys, new, engine.submit([item.article for item in new]))
 
     def _write_batch(self, submitted: _SubmittedBatch, on_batch: Callable[[IngestCounts], None] | None
@@ -249,12 +254,18 @@ class Store:
         counts = IngestCounts()
         # Waiting for the extraction (the slow part) happens before the write transaction, so the
         # database is locked only while rows are written.
-        outcomes = submitted.pending.result()
-        extracted = {id(item): outcome for item, outcome in zip(submitted.new, outcomes, strict=True)}
-        events = [event for outcome in outcomes if isinstance(outcome, list) for event in outcome]
+        results = submitted.pending.result()
+        keys = dict(submitted.keys)
+        extracted: dict[int, Outcome] = {}
+        for item, result in zip(submitted.new, results, strict=True):
+            extracted[id(item)] = result.outcome
+            first_look = keys[id(item)]
+            keys[id(item)] = ArticleKeys(first_look.id, first_look.url,
+                                         result.content_hash or content_hash(item.article.text))
+        events = [event for result in results if isinstance(result.outcome, list) for event in result.outcome]
         with self.engine.begin() as conn:
             self._begin_write(conn)
-            write = BatchWrite(conn, int(time.time()), list(submitted.keys.values()), events)
+            write = BatchWrite(conn, int(time.time()), list(keys.values()), events)
             for item in submitted.batch:
                 counts.read += 1
                 if isinstance(item, Rejection):
@@ -263,8 +274,7 @@ class Store:
                 elif isinstance(item, KnownUrl):
                     counts.duplicate += 1
                 else:
-                    write.article(item.article, item.origin, submitted.keys[id(item)], extracted.get(id(item)),
-                                  counts)
+                    write.article(item.article, item.origin, keys[id(item)], extracted.get(id(item)), counts)
             write.flush()
         if on_batch:
             on_batch(counts)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,6 +37,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select,
 from rasd.extraction import ExtractionFailure, Outcome
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import derived
+from rasd.store.bulk import execute_many
 from rasd.store.dedupe import (
     MAX_WINDOW_DAYS, EventLike, as_report, attach_source, attachable, coded_fields_agree, matching_types, merge_events,
     same_incident, window_days,
@@ -60,6 +62,8 @@ _DECISION_COLUMNS = tuple(getattr(EventRow, name) for name in (
     "admin2", "latitude", "longitude", "geo_precision", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2"))
 _EVENT_BY_ID = select(EventRow.__table__).where(EventRow.event_id_cnty == bindparam("event_id"))
 _UPDATE_EVENT = update(EventRow.__table__).where(EventRow.__table__.c.event_id_cnty == bindparam("b_event_id"))
+_MOVE_SOURCES = (update(EventSourceRow.__table__).where(EventSourceRow.__table__.c.event_id_cnty == bindparam("old"))
+                 .values(event_id_cnty=bindparam("new")))
 _UPDATABLE_FIELDS = tuple(name for name in _EVENT_FIELDS if name != "event_id_cnty")
 _SCALAR_FIELDS = tuple(name for name in _UPDATABLE_FIELDS if name not in ("evidence", "explain"))
 _NOT_AUDITED = ("timestamp", "evidence", "explain")  # a merge always changes them; the audit lists the rest
@@ -96,6 +100,12 @@ def _reported(event: Event) -> dict[str, Any]:
     return data
 
 
+@functools.cache
+def _insert_statement(model: type) -> Any:
+    """One INSERT per table, kept: ``execute_many`` keeps its compiled form by statement."""
+    return insert(model.__table__)  # type: ignore[attr-defined]
+
+
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -104,11 +114,12 @@ def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
 @dataclass(frozen=True, slots=True)
 class ArticleKeys:
     """What makes an article a duplicate: its id, normalised URL (None without one), and the
-    hash of its normalised text. Computed once per article (hashing normalises the whole text)."""
+    hash of its normalised text. Computed once per article (hashing normalises the whole text);
+    the hash is None for a first look before extraction (``Store._submit``)."""
 
     id: str
     url: str | None
-    content_hash: str
+    content_hash: str | None
 
 
 class KnownArticles:
@@ -124,8 +135,10 @@ class KnownArticles:
     def load(cls, conn: Connection, keys: Sequence[ArticleKeys]) -> KnownArticles:
         known = cls()
         for chunk in _chunks(keys):
-            clauses = [ArticleRow.id.in_({k.id for k in chunk}),
-                       ArticleRow.content_hash.in_({k.content_hash for k in chunk})]
+            clauses = [ArticleRow.id.in_({k.id for k in chunk})]
+            hashes = {k.content_hash for k in chunk if k.content_hash}
+            if hashes:
+                clauses.append(ArticleRow.content_hash.in_(hashes))
             urls = {k.url for k in chunk if k.url}
             if urls:
                 clauses.append(ArticleRow.url.in_(urls))
@@ -136,13 +149,14 @@ class KnownArticles:
 
     def add(self, keys: ArticleKeys) -> None:
         self.by_id[keys.id] = keys
-        self.by_hash[keys.content_hash] = keys
+        if keys.content_hash:
+            self.by_hash[keys.content_hash] = keys
         if keys.url:
             self.by_url[keys.url] = keys
 
     def match(self, keys: ArticleKeys) -> ArticleKeys | None:
         """The known article with the same id, content hash or URL (in that order), if any."""
-        return (self.by_id.get(keys.id) or self.by_hash.get(keys.content_hash)
+        return (self.by_id.get(keys.id) or (self.by_hash.get(keys.content_hash) if keys.content_hash else None)
                 or (self.by_url.get(keys.url) if keys.url else None))
 
 
@@ -456,10 +470,7 @@ class BatchWrite:
                                 for event_id in self.new_event_ids])
         self._update_stored_events()
         self._insert(EventSourceRow, self.sources)
-        if self.moves:
-            table = EventSourceRow.__table__
-            conn.execute(update(table).where(table.c.event_id_cnty == bindparam("old"))
-                         .values(event_id_cnty=bindparam("new")), self.moves)
+        execute_many(conn, _MOVE_SOURCES, self.moves)
         self._insert(CandidateRow, self.candidates)
         self._insert(DeletionRow, self.deletions)
         self._insert(AuditRow, self.audit)
@@ -494,8 +505,7 @@ class BatchWrite:
             derived.write_changes(self.conn, changes)
 
     def _insert(self, model: type, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+        execute_many(self.conn, _insert_statement(model), rows)
 
     def _insert_rejections(self) -> None:
         rows = list(self.rejections.values())
@@ -519,5 +529,4 @@ class BatchWrite:
             rows[columns].append({**{name: state.values[name] for name in columns},
                                   "report_count": state.report_count, "b_event_id": event_id})
         for batch in rows.values():
-            if batch:
-                self.conn.execute(_UPDATE_EVENT, batch)
+            execute_many(self.conn, _UPDATE_EVENT, batch)
