@@ -7,6 +7,17 @@
     python tests/dedupe/build_pairs.py --set second     the second, measure-only set (seed 20261128):
         -> tests/dedupe/second/to_label.txt, tests/dedupe/second/pairs_unlabelled.jsonl
 
+    python tests/dedupe/build_pairs.py --set third      the third, measure-only set (seed 20261203):
+        -> tests/dedupe/third/to_label.txt, tests/dedupe/third/pairs_unlabelled.jsonl
+
+The third set (session 4) is drawn like the second (same five strata and sizes, blind), leaving
+out every pair of articles the first *and* second sets have, and capped so that one incident
+cannot dominate it (the first two sets are mostly the Douma and Khan Shaykhun chemical attacks):
+within a stratum at most ``THIRD["per_key"]`` pairs share an *incident key* (the two records'
+admin2 districts, as an unordered pair, and the month of the earlier date), and no pair of
+articles is drawn twice in the whole set. The pool is shuffled with the seed and walked in order,
+skipping pairs over a cap, so the draw is reproducible.
+
 The second set (docs/ACCURACY.md, "Deduplication") was drawn by the same strata with a new seed from
 a later extractor's output, leaving out every pair of articles the first set has, plus two strata
 of *candidates* that agree with an event on every coded field (the store's rule but for the
@@ -64,6 +75,8 @@ STRATA = {"rule-match": 70, "near-miss": 45, "other-type": 20}
 SECOND = {"seed": 20261128, "strata": {"rule-match": 45, "near-miss": 35, "other-type": 15, "background": 20,
                                        "summary": 10}}
 CANDIDATE_STRATA = ("background", "summary")
+# The third set: a new seed, the second set's strata, capped per incident key and per article pair.
+THIRD = {"seed": 20261203, "strata": SECOND["strata"], "per_key": 3}
 
 
 def main() -> None:
@@ -72,19 +85,23 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(shared / "data/corpus/dev.jsonl"))
     parser.add_argument("--gazetteer", default=str(shared / "data/gazetteer/gazetteer_sy_iq.tsv.gz"))
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--set", choices=("first", "second"), default="first")
+    parser.add_argument("--set", choices=("first", "second", "third"), default="first")
     args = parser.parse_args()
-    second = args.set == "second"
-    sizes = SECOND["strata"] if second else STRATA
-    seed = args.seed if args.seed is not None else (SECOND["seed"] if second else 5)
-    out_dir = HERE / "second" if second else HERE
+    third = args.set == "third"
+    second = args.set == "second" or third  # the third set is drawn as the second, with caps
+    config = THIRD if third else SECOND
+    sizes = config["strata"] if second else STRATA
+    seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
+    out_dir = HERE / args.set if second else HERE
     out_dir.mkdir(exist_ok=True)
-    # the first set's pairs of articles, left out of the second
+    # the earlier sets' pairs of articles, left out of a later one
     taken = set()
+    earlier = [HERE / "pairs.jsonl"] + ([HERE / "second" / "pairs.jsonl"] if third else [])
     if second:
-        for line in (HERE / "pairs.jsonl").read_text(encoding="utf-8").splitlines():
-            pair = json.loads(line)
-            taken.add(frozenset((pair["a"]["doc_id"], pair["b"]["doc_id"])))
+        for path in earlier:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                pair = json.loads(line)
+                taken.add(frozenset((pair["a"]["doc_id"], pair["b"]["doc_id"])))
 
     extractor = Extractor(get_gazetteer(Path(args.gazetteer)))
     events, titles, texts, published = [], {}, {}, {}
@@ -127,15 +144,19 @@ def main() -> None:
             strata["other-type"].append((a, b, km))
     rng = random.Random(seed)
     drawn = []
+    articles_drawn: set[frozenset] = set()
     for name, size in sizes.items():
         pool = strata[name]
         print(f"{name}: {len(pool)} blocked pairs, sampling {min(size, len(pool))}", file=sys.stderr)
-        drawn += [(name, a, b, km) for a, b, km in rng.sample(pool, min(size, len(pool)))]
+        if third:
+            drawn += [(name, a, b, km) for a, b, km in capped_sample(rng, pool, size, THIRD["per_key"], articles_drawn)]
+        else:
+            drawn += [(name, a, b, km) for a, b, km in rng.sample(pool, min(size, len(pool)))]
     if second:
         rng.shuffle(drawn)  # blind: the order and the ids say nothing of the stratum
     out_pairs, lines = [], []
     for name, a, b, km in drawn:
-        pair_id = f"{'s' if second else 'p'}{len(out_pairs) + 1:03d}"
+        pair_id = f"{'t' if third else 's' if second else 'p'}{len(out_pairs) + 1:03d}"
         fields = FROZEN + (("reason",) if second else ())
         out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
                           "a": {**{k: _plain(getattr(a, k)) for k in fields}, "anchor": anchor_of(a, texts[a.doc_id])},
@@ -155,6 +176,31 @@ def main() -> None:
     with open(out_dir / "pairs_unlabelled.jsonl", "w", encoding="utf-8") as handle:
         for pair in out_pairs:
             handle.write(json.dumps(pair, ensure_ascii=False) + "\n")
+
+
+def incident_key(a: Event, b: Event) -> tuple:
+    """A coarse incident of a pair, for the third set's cap: the two districts and the month."""
+    return (frozenset((a.admin2 or a.admin1, b.admin2 or b.admin1)), min(a.event_date, b.event_date).isoformat()[:7])
+
+
+def capped_sample(rng: random.Random, pool: list[tuple], size: int, per_key: int,
+                  articles_drawn: set[frozenset]) -> list[tuple]:
+    """``size`` pairs of ``pool`` in a seeded random order, at most ``per_key`` per incident key
+    and never a pair of articles already drawn (``articles_drawn`` is updated)."""
+    order = list(pool)
+    rng.shuffle(order)
+    keys: dict[tuple, int] = {}
+    out = []
+    for a, b, km in order:
+        if len(out) == size:
+            break
+        key, docs = incident_key(a, b), frozenset((a.doc_id, b.doc_id))
+        if keys.get(key, 0) >= per_key or docs in articles_drawn:
+            continue
+        keys[key] = keys.get(key, 0) + 1
+        articles_drawn.add(docs)
+        out.append((a, b, km))
+    return out
 
 
 def _plain(value: object) -> object:
