@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rasd.schema import Span
-from rasd.store.dedupe import haversine_km, merge_events, same_incident
+from rasd.store.dedupe import haversine_km, merge_events, same_incident, within_km
 from tests.conftest import CORPUS, needs_shared
 from tests.dedupe.evaluate import (
     article_texts, corpus_runner, frozen_decider, halves, labelled_articles, load_pairs, map_record, reextract, score,
@@ -22,6 +24,19 @@ NEAR = dict(geo_precision=2, where_prec=2)
 def test_dedupe_haversine_known_distance() -> None:
     # Damascus to Aleppo is about 310 km.
     assert haversine_km(33.5138, 36.2765, 36.2021, 37.1343) == pytest.approx(309, abs=3)
+
+
+latitudes = st.floats(min_value=28.0, max_value=38.0)
+longitudes = st.floats(min_value=34.0, max_value=49.0)
+
+
+@given(latitudes, longitudes, latitudes, longitudes, st.sampled_from([2.0, 10.0]),
+       st.floats(min_value=-0.12, max_value=0.12), st.floats(min_value=-0.12, max_value=0.12))
+def test_within_km_is_haversine_with_a_cheap_exact_reject(lat1: float, lon1: float, lat2: float, lon2: float,
+                                                          km: float, dlat: float, dlon: float) -> None:
+    # far pairs, and pairs near the thresholds (a second point within ~13 km of the first)
+    for other in ((lat2, lon2), (lat1 + dlat, lon1 + dlon), (lat1 + dlat, lon1)):
+        assert within_km(lat1, lon1, *other, km) == (haversine_km(lat1, lon1, *other) <= km)
 
 
 def test_dedupe_same_report_twice_is_one_incident() -> None:

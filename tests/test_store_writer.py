@@ -28,7 +28,7 @@ from rasd.schema import Article, Event
 from rasd.store import EventFilter, Store
 from rasd.store.dedupe import as_report, attach_source, attachable, merge_events, same_incident
 from rasd.store.repository import Incoming, IngestCounts
-from rasd.store.writer import _sequence_number, iso3_of
+from rasd.store.writer import _reported, _row_values, _sequence_number, iso3_of
 from tests.conftest import CORPUS, STORE_BACKENDS, fresh_database_url, needs_shared
 from tests.store_cli import dump
 from tests.store_factories import DAY, databases_by_batch_size, make_article, make_event, stub_extractor
@@ -286,3 +286,16 @@ def test_ingest_collects_garbage_less_often_and_restores_the_setting(tmp_path) -
     except RuntimeError:
         pass
     assert gc.get_threshold() == before
+
+
+@needs_shared
+def test_store_writer_reported_form_is_the_events_json_form(corpus_sample) -> None:  # type: ignore[no-untyped-def]
+    """An event source's ``reported`` is built from the row values (one serialisation per event);
+    it must be exactly ``Event.to_json_dict`` without id and timestamp, keys in the same order."""
+    _, outcomes = corpus_sample
+    events = [event for outcome in outcomes.values() if isinstance(outcome, list) for event in outcome]
+    assert len(events) > 50 and any(e.event_date is not None for e in events) and any(e.evidence for e in events)
+    for event in events:
+        expected = {k: v for k, v in event.to_json_dict().items() if k not in ("event_id_cnty", "timestamp")}
+        reported = _reported(_row_values(event))
+        assert list(reported) == list(expected) and json.dumps(reported) == json.dumps(expected)

@@ -58,8 +58,9 @@ says what the store does with two records: merge, attach, or neither.
 
 from __future__ import annotations
 
-import math
 import datetime as dt
+import functools
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -123,6 +124,7 @@ class Decision:
     reason: str  # why not (or "match: <by what>"), for the audit log and the evaluation
 
 
+@functools.cache  # called for every pair the store compares; a few dozen types exist
 def matching_types(event_type: str, sub_event_type: str) -> tuple[TypeKey, ...]:
     """The (event type, sub-event type) pairs a report of this type may be the same act as: its
     own first, then those of ``SAME_ACT_TYPES``."""
@@ -153,6 +155,15 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def within_km(lat1: float, lon1: float, lat2: float, lon2: float, km: float) -> bool:
+    """``haversine_km(...) <= km``, rejecting first, exactly and cheaply, the pairs whose difference
+    of latitude alone is longer (a great circle is never shorter than its north-south part): most
+    pairs the store compares are towns of one governorate tens of km apart."""
+    if EARTH_RADIUS_KM * abs(math.radians(lat2 - lat1)) > km + 1e-6:
+        return False
+    return haversine_km(lat1, lon1, lat2, lon2) <= km
+
+
 def window_days(precision_a: int | None, precision_b: int | None) -> int:
     """The date tolerance for two reports of these time precisions: that of the less precise one."""
     precision = max(precision_a or 1, precision_b or 1)
@@ -175,10 +186,10 @@ def same_place(a: EventLike, b: EventLike) -> str | None:
     if a.country != b.country or not a.country:
         return None
     if a.geo_precision == 1 and b.geo_precision == 1 and None not in (a.latitude, a.longitude, b.latitude, b.longitude):
-        km = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)  # type: ignore[arg-type]
-        return "same town" if km <= SAME_TOWN_KM else None
+        return "same town" if within_km(a.latitude, a.longitude, b.latitude, b.longitude,  # type: ignore[arg-type]
+                                         SAME_TOWN_KM) else None
     if a.latitude is not None and a.longitude is not None and b.latitude is not None and b.longitude is not None:
-        if haversine_km(a.latitude, a.longitude, b.latitude, b.longitude) <= NEAR_KM:
+        if within_km(a.latitude, a.longitude, b.latitude, b.longitude, NEAR_KM):
             return "10km"
     if a.admin1 and a.admin1 == b.admin1 and a.admin2 and a.admin2 == b.admin2:
         return "admin2"

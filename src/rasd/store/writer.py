@@ -93,10 +93,16 @@ def _row_values(event: Event) -> dict[str, Any]:
     return {name: data[name] for name in _EVENT_FIELDS}
 
 
-def _reported(event: Event) -> dict[str, Any]:
-    data = event.to_json_dict()
-    data.pop("event_id_cnty", None)
-    data.pop("timestamp", None)
+_REPORTED_FIELDS = tuple(name for name in _EVENT_FIELDS if name not in ("event_id_cnty", "timestamp"))
+
+
+def _reported(values: dict[str, Any]) -> dict[str, Any]:
+    """What an article reported (an ``event_sources`` row): the event's JSON form
+    (``Event.to_json_dict``) without its id and timestamp, made from its row values (the date,
+    the one field whose JSON form differs) rather than by serialising the event a second time."""
+    data = {name: values[name] for name in _REPORTED_FIELDS}
+    if data["event_date"] is not None:
+        data["event_date"] = data["event_date"].isoformat()
     return data
 
 
@@ -297,6 +303,7 @@ class BatchWrite:
         self.articles: list[dict[str, Any]] = []
         self.sources: list[dict[str, Any]] = []
         self.sources_of_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.sources_of_event: dict[str, list[dict[str, Any]]] = defaultdict(list)  # this batch's
         self.moves: list[dict[str, str]] = []
         self.candidates: list[dict[str, Any]] = []
         self.deletions: list[dict[str, Any]] = []
@@ -346,8 +353,9 @@ class BatchWrite:
 
     def _event(self, event: Event, article_id: str, index: int, counts: IngestCounts) -> None:
         now = self.now
+        values = _row_values(event)
         source = {"event_id_cnty": "", "article_id": article_id, "event_index": index,
-                  "reported": _reported(event), "added_at": now}
+                  "reported": _reported(values), "added_at": now}
         if attachable(event) and (targets := self._matches(as_report(event), article_id)):
             self._attach(event, targets[0], source, article_id, index, counts)
             return
@@ -355,7 +363,8 @@ class BatchWrite:
         if not matches:
             event_id = self._next_id(iso3_of(event))
             stored = event.model_copy(update={"event_id_cnty": event_id, "timestamp": now})
-            self.events[event_id] = _EventState(stored, _row_values(stored), 1)
+            values.update(event_id_cnty=event_id, timestamp=now)
+            self.events[event_id] = _EventState(stored, values, 1)
             self.new_event_ids.append(event_id)
             self.window.put(event_id, stored)
             if event.status == "candidate":
@@ -410,6 +419,7 @@ class BatchWrite:
         source["event_id_cnty"] = event_id
         self.sources.append(source)
         self.sources_of_article[source["article_id"]].append(source)
+        self.sources_of_event[event_id].append(source)
 
     def _audit(self, action: str, event_id: str, article_id: str, detail: dict[str, Any]) -> None:
         self.audit.append({"at": self.now, "action": action, "event_id_cnty": event_id, "article_id": article_id,
@@ -443,9 +453,10 @@ class BatchWrite:
                                                          stored, row.report_count)
 
     def _move_sources(self, old: str, new: str) -> None:
-        for source in self.sources:
-            if source["event_id_cnty"] == old:
-                source["event_id_cnty"] = new
+        moved = self.sources_of_event.pop(old, [])
+        for source in moved:
+            source["event_id_cnty"] = new
+        self.sources_of_event[new].extend(moved)
         self.moves.append({"old": old, "new": new})  # the stored reports of ``old``, at flush
 
     def _next_id(self, iso3: str) -> str:
