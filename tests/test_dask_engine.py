@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from rasd.extraction import Extracted, ExtractionFailure, content_hash, extract_article, extract_outcome
+from rasd.extraction import Extracted, ExtractionFailure, extract_article, extract_outcome
+from rasd.identity import article_keys
 from rasd.schema import Article
 from rasd.store import Store
 from rasd.store.repository import Item, Rejection
@@ -89,20 +90,21 @@ def test_read_ahead_engine_stores_what_the_in_process_run_stores(db_url: str, tm
     assert dump(db_url, ignore=TIME_COLUMNS) == dump(reference_url, ignore=TIME_COLUMNS)
 
 
-def test_same_text_under_another_id_and_url_is_extracted_then_stored_as_a_duplicate(db_url: str) -> None:
-    """Before extraction the writer looks up ids and URLs only (hashing is the engine's work);
-    the content hash the engine returns still makes a re-published copy a duplicate."""
+def test_same_text_or_url_under_another_id_is_extracted_then_stored_as_a_duplicate(db_url: str) -> None:
+    """Before extraction the writer looks up ids only (URLs and hashing are the engine's work);
+    the keys the engine returns still make a re-published copy a duplicate."""
     store = Store.open(db_url)
-    original = make_article("a1")
+    original = make_article("a1", url="https://example.org/news/1")
     store.ingest([original], _extract)
     engine = ReadAheadEngine(_extract, 1)
     copy = make_article("copy-of-a1", original.article.text)  # type: ignore[union-attr]
-    rerun = make_article("a1")  # same id: not even submitted
-    counts = store.ingest([copy, rerun], engine)
+    same_url = make_article("a1-again", "نص آخر", url="HTTPS://example.org/news/1/?utm_source=x")
+    rerun = make_article("a1", url="https://example.org/news/1")  # same id: not even submitted
+    counts = store.ingest([copy, same_url, rerun], engine)
     stored = store.counts()
     store.close()
-    assert engine.submitted == [["copy-of-a1"]]
-    assert (counts.new, counts.duplicate, counts.events_new, counts.events_merged) == (0, 2, 0, 0)
+    assert engine.submitted == [["copy-of-a1", "a1-again"]]
+    assert (counts.new, counts.duplicate, counts.events_new, counts.events_merged) == (0, 3, 0, 0)
     assert stored["articles"] == 1
 
 
@@ -145,8 +147,8 @@ def test_worker_builds_its_extractor_once_per_process(monkeypatch: pytest.Monkey
     assert [e.doc_id for e in first[0].outcome] == ["a"]  # type: ignore[union-attr]
     assert [e.doc_id for e in second[0].outcome] == ["b"]  # type: ignore[union-attr]
     assert first[1].outcome == ExtractionFailure("RuntimeError", "boom")
-    # the worker hashes what it extracts, the failed article too: the writer does not have to
-    assert first[1].content_hash == content_hash(make_article("crash").article.text)
+    # the worker keys what it extracts, the failed article too: the writer does not have to
+    assert first[1].keys == article_keys(make_article("crash").article)
     extract_partition(ExtractorSpec(None), [make_article("c").article])
     assert builds == [spec, ExtractorSpec(None)]  # another gazetteer: another Extractor
 
@@ -168,7 +170,7 @@ def test_a_task_that_kills_its_worker_costs_only_the_article_that_did_it(monkeyp
         def result(self) -> list[Extracted]:
             if any(a.id == "killer" for a in self.articles):
                 raise KilledWorker("attempted to run task on 4 different workers; all died")
-            return [Extracted([make_event(doc_id=a.id)], content_hash(a.text)) for a in self.articles]
+            return [Extracted([make_event(doc_id=a.id)], article_keys(a)) for a in self.articles]
 
         def release(self) -> None:
             pass
@@ -194,4 +196,4 @@ def test_a_task_that_kills_its_worker_costs_only_the_article_that_did_it(monkeyp
     assert [o.outcome[0].doc_id if isinstance(o.outcome, list) else o.outcome for o in outcomes] == [
         "a", "b", "c", "d", ExtractionFailure("KilledWorker", "attempted to run task on 4 different workers; all died"),
         "f"]
-    assert [o.content_hash is None for o in outcomes] == [False, False, False, False, True, False]
+    assert [o.keys is None for o in outcomes] == [False, False, False, False, True, False]

@@ -269,23 +269,53 @@ def test_store_writer_stores_every_candidate_reason_for_review(tmp_path: Path, r
     store.close()
 
 
-def test_ingest_collects_garbage_less_often_and_restores_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # the writer raises the collector's first threshold while it ingests (docs/SCALING.md) and
-    # must leave the process as it found it, also when the run fails
+def test_ingest_collects_garbage_between_batches_and_restores_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """While it ingests, the writer turns automatic collection off and collects every
+    COLLECT_EVERY_ARTICLES articles (docs/SCALING.md); cyclic garbage made during the run is
+    collected then, and the process is left as it was found, also when the run fails."""
     import gc
 
     from rasd.store import repository
 
-    before = gc.get_threshold()
-    with repository._fewer_collections(threshold=before[0] + 1000):
-        assert gc.get_threshold()[0] == before[0] + 1000
-    assert gc.get_threshold() == before
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    seen: list[bool] = []
+
+    def extract(article: Article) -> list[Event]:
+        seen.append(gc.isenabled())
+        for _ in range(100):
+            Cycle()  # unreachable at once, freed only by a collection
+        return []
+
+    assert gc.isenabled()
+    store = Store.open(f"sqlite:///{tmp_path / 'gc.db'}")
+    collector = repository._Collector(every=10)
+    with collector.running():
+        assert not gc.isenabled()
+        for _ in range(3):
+            extract(make_article("x").article)
+        collector.after_batch(9)
+        assert sum(1 for o in gc.get_objects() if isinstance(o, Cycle)) == 300  # not yet
+        collector.after_batch(1)
+        assert not any(isinstance(o, Cycle) for o in gc.get_objects())  # collected at 10 articles
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    store.ingest([make_article(f"a{i}") for i in range(5)], extract, batch_size=2)
+    assert seen[3:] == [False] * 5 and gc.isenabled() and gc.get_freeze_count() == 0
     try:
-        with repository._fewer_collections(threshold=before[0] + 1000):
+        with repository._Collector().running():
             raise RuntimeError("a failing batch")
     except RuntimeError:
         pass
-    assert gc.get_threshold() == before
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        store.ingest([make_article("b")], extract)
+        assert not gc.isenabled()  # a caller that turned collection off keeps it off
+    finally:
+        gc.enable()
+    store.close()
 
 
 @needs_shared

@@ -9,9 +9,10 @@ of the article, so *where* it ran (this process, a Dask worker) cannot change wh
   the behaviour of ``rasd ingest`` without ``--engine``.
 - ``rasd.dask_engine.DaskEngine``: extraction on Dask workers, several batches in flight.
 
-Each result also carries the article's content hash (``content_hash``), computed where the
-extraction ran: hashing normalises the whole text, and on Dask that work belongs on the workers,
-not on the single writer (the writer checks ids and URLs before extraction, and hashes after).
+Each result also carries the article's keys (``rasd.identity``: normalised URL and content hash),
+computed where the extraction ran: hashing normalises the whole text, and on Dask that work
+belongs on the workers, not on the single writer (which looks up ids before extraction and the
+other keys after).
 
 An article that makes the extractor raise is an ``ExtractionFailure`` (a plain value that
 pickles across processes), never an exception that stops the run: the store records it as a
@@ -20,12 +21,11 @@ rejected input with the error.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from rasd.normalize import normalize_text
+from rasd.identity import ArticleKeys, article_keys
 from rasd.schema import Article, Event
 
 
@@ -49,19 +49,13 @@ Outcome = list[Event] | ExtractionFailure
 ExtractFn = Callable[[Article], list[Event]]
 
 
-def content_hash(text: str) -> str:
-    """Hash of the normalised text: the same article re-scraped with other spacing, diacritics or
-    alef forms is still a duplicate."""
-    return hashlib.sha256(normalize_text(text).strip().encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """What an engine returns per article: the outcome, and the article's ``content_hash``
-    (None when the engine could not compute it, e.g. the worker died: the writer then does)."""
+    """What an engine returns per article: the outcome, and the article's keys (None when the
+    engine could not compute them, e.g. the worker died: the writer then does)."""
 
     outcome: Outcome
-    content_hash: str | None = None
+    keys: ArticleKeys | None = None
 
 
 def extract_outcome(extract: ExtractFn, article: Article) -> Outcome:
@@ -73,8 +67,8 @@ def extract_outcome(extract: ExtractFn, article: Article) -> Outcome:
 
 
 def extract_article(extract: ExtractFn, article: Article) -> Extracted:
-    """The article's outcome and content hash."""
-    return Extracted(extract_outcome(extract, article), content_hash(article.text))
+    """The article's outcome and keys."""
+    return Extracted(extract_outcome(extract, article), article_keys(article))
 
 
 class PendingOutcomes(Protocol):

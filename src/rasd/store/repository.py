@@ -16,16 +16,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Connection, Engine, delete, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-# content_hash is imported from here by tests and callers that know it as the store's key.
-from rasd.extraction import (  # noqa: F401
-    ExtractFn, ExtractionEngine, InProcessEngine, Outcome, PendingOutcomes, content_hash,
-)
+from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, Outcome, PendingOutcomes
+# content_hash and normalise_url are imported from here by callers that know them as the store's keys.
+from rasd.identity import ArticleKeys, article_keys, content_hash, normalise_url  # noqa: F401
 from rasd.schema import Article, Event
 from rasd.store import db as dbmod
 from rasd.store.dedupe import coded_fields_agree, same_incident
@@ -35,7 +33,7 @@ from rasd.store.models import (
 )
 # _row_values, _sequence_number and event_from_row are imported from here by the review and query modules.
 from rasd.store.writer import (  # noqa: F401
-    ArticleKeys, BatchWrite, DedupeWindow, KnownArticles, _row_values, _sequence_number, event_from_row,
+    BatchWrite, DedupeWindow, KnownArticles, _row_values, _sequence_number, event_from_row,
 )
 
 DEFAULT_BATCH_SIZE = 50
@@ -76,23 +74,50 @@ class _SubmittedBatch:
     """A batch whose new articles are with the extraction engine, waiting to be written."""
 
     batch: list[Item]
-    keys: dict[int, ArticleKeys]  # by id() of each Incoming of the batch; not hashed yet if in ``new``
+    keys: dict[int, ArticleKeys]  # by id() of each Incoming of the batch not in ``new`` (the engine keys those)
     new: list[Incoming]
     pending: PendingOutcomes
 
 
-@contextmanager
-def _fewer_collections(threshold: int = 50_000) -> Iterator[None]:
-    """Run the garbage collector's youngest generation every ``threshold`` allocations instead
-    of every 700 while ingesting: a batch allocates hundreds of thousands of short-lived objects
-    (events, rows, parameters) that reference counting frees anyway, and the collector's passes
-    over them cost the single writer 13% of its CPU (bench/throughput.py; docs/SCALING.md)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], threshold), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+# How many articles the writer reads between two garbage collections while it ingests.
+COLLECT_EVERY_ARTICLES = 10_000
+
+
+class _Collector:
+    """The writer's garbage collection while it ingests: automatic collection off, one full
+    collection every ``every`` articles instead.
+
+    A batch allocates hundreds of thousands of objects that live until the batch is written
+    (articles, events, rows, parameters); the automatic collector kept traversing them, in
+    collections of its youngest generation that cost the single writer ~5% of its CPU with Dask
+    (0.73 s of GC pauses per 10,000 articles; bench/throughput.py, docs/SCALING.md), and more
+    before session 4 (13% with the default threshold). Reference counting frees nearly all of
+    it; the cyclic garbage left (a few hundred objects per thousand articles, from SQLAlchemy and
+    the extractor) is collected every ``every`` articles. Objects that existed before the run
+    (the extractor's gazetteer and matchers in a one-process run) are frozen out of those
+    collections, so each traverses only what the run created."""
+
+    def __init__(self, every: int = COLLECT_EVERY_ARTICLES) -> None:
+        self.every = every
+        self.read = 0
+
+    def after_batch(self, articles: int) -> None:
+        self.read += articles
+        if self.read >= self.every:
+            self.read = 0
+            gc.collect()
+
+    @contextmanager
+    def running(self) -> Iterator[_Collector]:
+        was_enabled = gc.isenabled()
+        gc.freeze()
+        gc.disable()
+        try:
+            yield self
+        finally:
+            gc.unfreeze()
+            if was_enabled:
+                gc.enable()
 
 
 def _batches(items: Iterable[Item], size: int, on_item: Callable[[Item], None] | None) -> Iterator[list[Item]]:
@@ -142,22 +167,6 @@ class EventFilter:
     actor: str | None = None
     since: int | None = None
     include_candidates: bool = False
-
-
-def normalise_url(url: str) -> str | None:
-    """Scheme and host lower-cased, fragment and tracking parameters dropped, no trailing slash."""
-    url = url.strip()
-    if not url:
-        return None
-    parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not k.lower().startswith(("utm_", "fbclid", "gclid"))])
-    path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
-
-
-def article_keys(article: Article) -> ArticleKeys:
-    return ArticleKeys(article.id, normalise_url(article.url), content_hash(article.text))
 
 
 def withdraw_into(s: Session, other: EventRow, kept_row: EventRow, now: int, article_id: str | None) -> None:
@@ -219,32 +228,33 @@ class Store:
         engine = extract if isinstance(extract, ExtractionEngine) else InProcessEngine(extract)
         total = IngestCounts()
         in_flight: deque[_SubmittedBatch] = deque()
-        with _fewer_collections():
+        with _Collector().running() as collector:
             for batch in _batches(items, batch_size, on_item):
                 in_flight.append(self._submit(batch, engine))
                 while len(in_flight) > engine.read_ahead:
                     total.add(self._write_batch(in_flight.popleft(), on_batch))
+                collector.after_batch(len(batch))
             while in_flight:
                 total.add(self._write_batch(in_flight.popleft(), on_batch))
         return total
 
     def _submit(self, batch: list[Item], engine: ExtractionEngine) -> _SubmittedBatch:
-        """Send the batch's articles that are not stored yet (by id and URL) to the engine;
-        stored ones are not extracted at all. The engine also hashes what it extracts (the
-        writer hashes only the articles it recognised here), so an article stored under
-        another id and URL but with the same text is extracted needlessly and then found a
-        duplicate inside the write transaction, as is an article that an earlier batch of this
-        run stores while it is extracted ahead: the database is the same either way."""
+        """Send the batch's articles whose id is not stored yet to the engine; stored ones are
+        not extracted at all. The engine also computes the other keys of what it extracts
+        (normalised URL, content hash: ``rasd.identity``; the writer computes them only for the
+        articles it recognised here), so an article stored under another id, with the same URL
+        or text, is extracted needlessly and then found a duplicate inside the write
+        transaction, as is an article that an earlier batch of this run stores while it is
+        extracted ahead: the database is the same either way."""
         incoming = [item for item in batch if isinstance(item, Incoming)]
-        first_look = {id(item): ArticleKeys(item.article.id, normalise_url(item.article.url), None) for item in incoming}
+        first_look = {id(item): ArticleKeys(item.article.id, None, None) for item in incoming}
         with self.engine.connect() as conn:
             known = KnownArticles.load(conn, list(first_look.values()))
         new: list[Incoming] = []
         keys: dict[int, ArticleKeys] = {}
         for item in incoming:
             if known.match(first_look[id(item)]) is None:
-                new.append(item)
-                keys[id(item)] = first_look[id(item)]  # hashed by the engine
+                new.append(item)  # keyed by the engine
             else:
                 keys[id(item)] = article_keys(item.article)  # the hash tells a re-read from an id clash
         return _SubmittedBatch(batch, keys, new, engine.submit([item.article for item in new]))
@@ -257,11 +267,9 @@ class Store:
         results = submitted.pending.result()
         keys = dict(submitted.keys)
         extracted: dict[int, Outcome] = {}
-        for item, result in zip(submitted.new, results, strict=True):
-            extracted[id(item)] = result.outcome
-            first_look = keys[id(item)]
-            keys[id(item)] = ArticleKeys(first_look.id, first_look.url,
-                                         result.content_hash or content_hash(item.article.text))
+        for incoming, result in zip(submitted.new, results, strict=True):
+            extracted[id(incoming)] = result.outcome
+            keys[id(incoming)] = result.keys or article_keys(incoming.article)
         events = [event for result in results if isinstance(result.outcome, list) for event in result.outcome]
         with self.engine.begin() as conn:
             self._begin_write(conn)

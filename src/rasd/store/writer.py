@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 
 from rasd.extraction import ExtractionFailure, Outcome
+from rasd.identity import ArticleKeys
 from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import derived
 from rasd.store.bulk import execute_many
@@ -115,17 +116,6 @@ def _insert_statement(model: type) -> Any:
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleKeys:
-    """What makes an article a duplicate: its id, normalised URL (None without one), and the
-    hash of its normalised text. Computed once per article (hashing normalises the whole text);
-    the hash is None for a first look before extraction (``Store._submit``)."""
-
-    id: str
-    url: str | None
-    content_hash: str | None
 
 
 class KnownArticles:
