@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rasd.schema import Span
-from rasd.store.dedupe import haversine_km, merge_events, same_incident, within_km
+from rasd.store.dedupe import (
+    attachable, haversine_km, merge_events, named_another_day, same_incident, store_decision, within_km,
+)
 from tests.conftest import CORPUS, needs_shared
 from tests.dedupe.evaluate import (
     article_texts, corpus_runner, frozen_decider, halves, labelled_articles, load_pairs, map_record, reextract, score,
@@ -176,6 +178,55 @@ def test_dedupe_a_summary_is_never_merged_with_one_days_report() -> None:
     assert same_incident(summary, make_event(time_precision=3)).same
 
 
+def dated(sentence: str, act: str, day_words: str | None, **fields: object):  # type: ignore[no-untyped-def]
+    """``reported``, with ``day_words`` (words of the sentence) as its date evidence."""
+    record = reported(sentence, act, **fields)
+    if day_words is None:
+        return record
+    start = sentence.index(day_words)
+    return record.model_copy(update={"evidence": {**record.evidence, "date": Span(
+        start=start, end=start + len(day_words), text=day_words)}})
+
+
+def test_dedupe_a_report_naming_its_day_is_not_another_days_report() -> None:
+    # session 4, second round: two acts in one town on consecutive days (Daraa's attack on Tuesday
+    # and the next day's clashes near the air base; Saqba retaken on Saturday and Sunday's summary)
+    tuesday = dated("بدأ الجيش الثلاثاء هجوما على أحياء أريحا.", "هجوما", "الثلاثاء")
+    next_day = dict(event_date=DAY + dt.timedelta(days=1))
+    inherited = reported("وتدور اشتباكات عنيفة قرب أريحا.", "اشتباكات", **next_day)  # its day from the paragraph
+    assert same_incident(tuesday.model_copy(update={"evidence": {}}), inherited).same  # no day named: ±1 day
+    assert same_incident(tuesday, inherited).reason == "named day"
+    assert same_incident(inherited, tuesday).reason == "named day"
+    wednesday = dated("وهاجمت الفصائل بعد منتصف ليل الأربعاء مواقع الجيش في أريحا.", "وهاجمت", "الأربعاء", **next_day)
+    assert same_incident(tuesday, wednesday).reason == "named day"  # two named days
+    assert same_incident(tuesday, wednesday.model_copy(update={"event_date": DAY})).same  # the same day
+    # a day read from a period ("منذ أيام") names no day: the named day may be the same act (the
+    # summary test then decides)
+    vague = dated("وتظاهر العشرات منذ أيام في أريحا.", "وتظاهر", "منذ أيام", **next_day)
+    assert not named_another_day(tuesday, vague) and not named_another_day(vague, tuesday)
+    # a week's report keeps its window; a chemical attack is dated the 7th or the 8th by outlets
+    assert same_incident(tuesday, inherited.model_copy(update={"time_precision": 2})).same
+    chemical = dict(event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
+    assert same_incident(tuesday.model_copy(update=chemical), inherited.model_copy(update=chemical)).same
+
+
+def test_dedupe_a_summary_naming_a_chemical_attack_is_attached_to_it() -> None:
+    # "Russia's twelve vetoes since 2011, the last on the chemical attack in Douma": a summary
+    # candidate, but the chemical attack it names is that one act (session 4, second round)
+    chemical = dict(event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
+    vetoes = reported("واستخدمت روسيا الفيتو 12 مرة منذ عام 2011 وآخرها المتعلق بالهجوم الكيماوي على أريحا.",
+                      "بالهجوم الكيماوي", status="candidate", reason="summary", time_precision=3, date_prec=4,
+                      **chemical)
+    attack = reported("قتل العشرات في هجوم كيماوي على أريحا السبت.", "هجوم كيماوي", **chemical)
+    assert attachable(vetoes)
+    assert store_decision(vetoes, attack).reason == "attach: same town"
+    assert store_decision(attack, vetoes).same
+    # any other summary candidate stays a candidate: a campaign is not one day of it
+    strikes = reported(SUMMARY, "غارات", status="candidate", reason="summary")
+    assert not attachable(strikes)
+    assert store_decision(strikes, reported(ONE_DAY, "غارات")).reason == "candidate"
+
+
 def test_dedupe_map_record_prefers_the_trigger_then_the_sentence_then_the_place() -> None:
     text = "جملة أولى عن قصف على أريحا. جملة ثانية عن اشتباكات في سراقب وقصف على معرة النعمان."
     def at(words: str, **fields: object):  # type: ignore[no-untyped-def]
@@ -209,7 +260,8 @@ def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     0.95/0.85: see there why), on the frozen coded fields with their sentences re-read from the
     corpus. A rule change must not lower them silently, nor on either half of the set.
     Session 3: P 0.838 R 0.564 (halves 0.875 / 0.810). Session 4 (no region match; report date):
-    P 0.969 R 0.564 (halves 0.933 / 1.000)."""
+    P 0.969 R 0.564 (halves 0.933 / 1.000); unchanged by its second round (named day; chemical
+    summaries attached)."""
     pairs = load_pairs()
     decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
     result = score(pairs, decide)
@@ -226,11 +278,11 @@ def test_dedupe_second_set_precision_recall_floor() -> None:
     floor at its figure with the frozen fields of the extractor that drew it. Never tune a rule on
     its errors: that would make it one more development set (draw a third one instead).
     Session 3: P 0.806 R 0.857 (124 labelled pairs). Session 4, whose rules were designed on it
-    (so it is a development set now): P 0.945 R 0.825."""
+    (so it is a development set now): P 0.945 R 0.825. Second round (named day): P 0.963 R 0.825."""
     pairs = load_pairs("second")
     result = score(pairs, frozen_decider(article_texts(labelled_articles(pairs, CORPUS))))
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.94
+    assert result["precision"] >= 0.96
     assert result["recall"] >= 0.82
 
 
@@ -240,12 +292,26 @@ def test_dedupe_third_set_precision_recall_floor() -> None:
     before any rule ran on it; capped per incident so that the Douma and Khan Shaykhun attacks do
     not dominate it; docs/ACCURACY.md). Its figures are far below the first two sets': do not tune
     a rule on its errors (draw a fourth set instead). Session 4: before its rules P 0.521 R 0.581,
-    after P 0.706 R 0.558 (107 labelled pairs)."""
+    after P 0.706 R 0.558 (107 labelled pairs). Session 4, second round, whose rules were designed
+    on its errors (a development set now): P 0.788 R 0.605."""
     pairs = load_pairs("third")
     result = score(pairs, frozen_decider(article_texts(labelled_articles(pairs, CORPUS))))
     assert result["labelled"] >= 105
-    assert result["precision"] >= 0.70
-    assert result["recall"] >= 0.55
+    assert result["precision"] >= 0.78
+    assert result["recall"] >= 0.60
+
+
+@needs_shared
+def test_dedupe_fourth_set_precision_recall_floor() -> None:
+    """The fourth, measure-only set (tests/dedupe/fourth/, session 4, second round: drawn as the
+    third with a new seed, labelled blind and committed before any rule ran on it;
+    docs/ACCURACY.md). Do not tune a rule on its errors (draw a fifth set instead). Before the
+    second round's rules P 0.587 R 0.730, after P 0.659 R 0.730 (105 labelled pairs)."""
+    pairs = load_pairs("fourth")
+    result = score(pairs, frozen_decider(article_texts(labelled_articles(pairs, CORPUS))))
+    assert result["labelled"] >= 105
+    assert result["precision"] >= 0.65
+    assert result["recall"] >= 0.72
 
 
 @needs_shared

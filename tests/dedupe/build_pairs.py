@@ -10,6 +10,12 @@
     python tests/dedupe/build_pairs.py --set third      the third, measure-only set (seed 20261203):
         -> tests/dedupe/third/to_label.txt, tests/dedupe/third/pairs_unlabelled.jsonl
 
+    python tests/dedupe/build_pairs.py --set fourth     the fourth, measure-only set (seed 20261217):
+        -> tests/dedupe/fourth/to_label.txt, tests/dedupe/fourth/pairs_unlabelled.jsonl
+
+The fourth set (session 4, second round) is drawn exactly as the third (same strata, sizes and
+caps) with a new seed, leaving out every pair of articles the first three sets have.
+
 The third set (session 4) is drawn like the second (same five strata and sizes, blind), leaving
 out every pair of articles the first *and* second sets have, and capped so that one incident
 cannot dominate it (the first two sets are mostly the Douma and Khan Shaykhun chemical attacks):
@@ -77,6 +83,8 @@ SECOND = {"seed": 20261128, "strata": {"rule-match": 45, "near-miss": 35, "other
 CANDIDATE_STRATA = ("background", "summary")
 # The third set: a new seed, the second set's strata, capped per incident key and per article pair.
 THIRD = {"seed": 20261203, "strata": SECOND["strata"], "per_key": 3}
+# The fourth set: drawn as the third, with a new seed, leaving out the first three sets' article pairs.
+FOURTH = {**THIRD, "seed": 20261217}
 
 
 def main() -> None:
@@ -85,18 +93,19 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(shared / "data/corpus/dev.jsonl"))
     parser.add_argument("--gazetteer", default=str(shared / "data/gazetteer/gazetteer_sy_iq.tsv.gz"))
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--set", choices=("first", "second", "third"), default="first")
+    parser.add_argument("--set", choices=("first", "second", "third", "fourth"), default="first")
     args = parser.parse_args()
-    third = args.set == "third"
+    third = args.set in ("third", "fourth")  # the fourth set is drawn as the third
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
-    config = THIRD if third else SECOND
+    config = FOURTH if args.set == "fourth" else THIRD if third else SECOND
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE
     out_dir.mkdir(exist_ok=True)
     # the earlier sets' pairs of articles, left out of a later one
     taken = set()
-    earlier = [HERE / "pairs.jsonl"] + ([HERE / "second" / "pairs.jsonl"] if third else [])
+    earlier = ([HERE / "pairs.jsonl"] + ([HERE / "second" / "pairs.jsonl"] if third else [])
+               + ([HERE / "third" / "pairs.jsonl"] if args.set == "fourth" else []))
     if second:
         for path in earlier:
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -156,7 +165,8 @@ def main() -> None:
         rng.shuffle(drawn)  # blind: the order and the ids say nothing of the stratum
     out_pairs, lines = [], []
     for name, a, b, km in drawn:
-        pair_id = f"{'t' if third else 's' if second else 'p'}{len(out_pairs) + 1:03d}"
+        prefix = "f" if args.set == "fourth" else "t" if third else "s" if second else "p"
+        pair_id = f"{prefix}{len(out_pairs) + 1:03d}"
         fields = FROZEN + (("reason",) if second else ())
         out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
                           "a": {**{k: _plain(getattr(a, k)) for k in fields}, "anchor": anchor_of(a, texts[a.doc_id])},
