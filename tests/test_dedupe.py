@@ -110,6 +110,14 @@ def test_dedupe_report_date_two_undated_reports_month_records_and_chemical_attac
                          make_event(event_date=DAY + dt.timedelta(days=3), **REPORT_DAY, **chemical)).same
 
 
+def test_dedupe_two_chemical_attack_reports_take_the_widest_window() -> None:
+    chemical = dict(event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
+    assert same_incident(make_event(**chemical), make_event(event_date=DAY + dt.timedelta(days=10), **chemical)).same
+    assert same_incident(make_event(**chemical),
+                         make_event(event_date=DAY + dt.timedelta(days=17), **chemical)).reason == "date"
+    assert same_incident(make_event(), make_event(event_date=DAY + dt.timedelta(days=2))).reason == "date"
+
+
 def test_dedupe_actors_conflict_only_when_both_name_someone() -> None:
     isis = make_event(actor1="Islamic State (ISIS)", actor2="")
     assert same_incident(make_event(), isis).reason == "actors"  # ISIS is neither the army nor HTS
@@ -267,7 +275,7 @@ def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     result = score(pairs, decide)
     assert result["labelled"] >= 120
     assert result["precision"] >= 0.96
-    assert result["recall"] >= 0.56
+    assert result["recall"] >= 0.63
     for half in halves(pairs).values():
         assert score(half, decide)["precision"] >= 0.93
 
@@ -298,7 +306,7 @@ def test_dedupe_third_set_precision_recall_floor() -> None:
     result = score(pairs, frozen_decider(article_texts(labelled_articles(pairs, CORPUS))))
     assert result["labelled"] >= 105
     assert result["precision"] >= 0.78
-    assert result["recall"] >= 0.60
+    assert result["recall"] >= 0.67
 
 
 @needs_shared
@@ -311,7 +319,7 @@ def test_dedupe_fourth_set_precision_recall_floor() -> None:
     result = score(pairs, frozen_decider(article_texts(labelled_articles(pairs, CORPUS))))
     assert result["labelled"] >= 105
     assert result["precision"] >= 0.65
-    assert result["recall"] >= 0.72
+    assert result["recall"] >= 0.78
 
 
 @needs_shared

@@ -183,6 +183,34 @@ def test_store_writer_reads_each_time_precision_within_its_window(tmp_path: Path
     assert counts.events_merged == (1 if merged else 0)
 
 
+CHEMICAL = dict(event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
+ATTACK = dict(event_type="Violence against civilians", sub_event_type="Attack", disorder_type="Political violence")
+
+
+@pytest.mark.parametrize(("first_type", "days", "merged"), [
+    (CHEMICAL, 16, True), (CHEMICAL, 17, False), (ATTACK, 1, True), (ATTACK, 2, False),
+])
+@pytest.mark.parametrize("one_batch", [False, True])
+def test_store_writer_reads_chemical_attacks_within_the_widest_window(tmp_path: Path, first_type: dict, days: int,
+                                                                      merged: bool, one_batch: bool) -> None:
+    """Two day-dated reports of a chemical attack take the widest window (dedupe.window_days); a
+    chemical attack and an Attack report (one act by SAME_ACT_TYPES) keep the day's window."""
+    first = make_event(event_date=DAY + dt.timedelta(days=days), actor2="", inter2="", **first_type)
+    second = make_event(actor2="", inter2="", **CHEMICAL)
+    store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
+    extract = stub_extractor({"a1": [first], "a2": [second]})
+    articles = [make_article("a1"), make_article("a2")]
+    if one_batch:
+        counts = store.ingest(articles, extract)
+    else:
+        counts = IngestCounts()
+        for article in articles:
+            counts.add(store.ingest([article], extract))
+    store.close()
+    assert counts.events_merged == (1 if merged else 0)
+    assert same_incident(first, second).same is merged  # the window reads what the rule decides
+
+
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 def test_store_writer_concurrent_ingests_take_turns(backend: str, tmp_path: Path) -> None:
     """Two runs of the same articles at once: each batch is written by one of them, so every

@@ -41,7 +41,7 @@ from rasd.store import derived
 from rasd.store.bulk import execute_many
 from rasd.store.dedupe import (
     MAX_WINDOW_DAYS, EventLike, as_report, attach_source, attachable, coded_fields_agree, matching_types, merge_events,
-    same_incident, window_days,
+    same_incident, unique_act_pair, window_days,
 )
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, RejectedRow,
@@ -194,10 +194,12 @@ class DedupeWindow:
         for event in events:
             if (event.status == "event" or attachable(event)) and event.event_date is not None:
                 day = event.event_date.toordinal()
-                for event_type, sub_event_type in matching_types(event.event_type, event.sub_event_type):
+                own_type = (event.event_type, event.sub_event_type)
+                for event_type, sub_event_type in matching_types(*own_type):
                     key = (event_type, sub_event_type, event.country)
+                    unique = unique_act_pair(own_type, (event_type, sub_event_type))
                     for index, (precision, _) in enumerate(_PRECISION_CLASSES):
-                        days = window_days(event.time_precision, precision) if precision else MAX_WINDOW_DAYS
+                        days = window_days(event.time_precision, precision, unique) if precision else MAX_WINDOW_DAYS
                         windows[(key, index)].append((day - days, day + days))
         added: list[tuple[str, EventLike]] = []
         for ((event_type, sub_event_type, country), index), spans in windows.items():
@@ -257,9 +259,11 @@ class DedupeWindow:
         ``matching_types``) whose date is within the pair's window."""
         assert event.event_date is not None
         day = event.event_date.toordinal()
-        for event_type, sub_event_type in matching_types(event.event_type, event.sub_event_type):
+        own_type = (event.event_type, event.sub_event_type)
+        for event_type, sub_event_type in matching_types(*own_type):
+            unique = unique_act_pair(own_type, (event_type, sub_event_type))
             for precision, entries in self._groups.get((event_type, sub_event_type, event.country), {}).items():
-                days = window_days(event.time_precision, precision)
+                days = window_days(event.time_precision, precision, unique)
                 for _, _, event_id in entries[bisect.bisect_left(entries, (day - days,)):
                                               bisect.bisect_left(entries, (day + days + 1,))]:
                     yield event_id, self.rows[event_id]
