@@ -169,7 +169,11 @@ def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str,
 def test_store_writer_reads_each_time_precision_within_its_window(tmp_path: Path, stored_precision: int | None,
                                                                    days: int, merged: bool, one_batch: bool) -> None:
     first = make_event(time_precision=stored_precision, event_date=DAY + dt.timedelta(days=days))
-    second = make_event(time_precision=1)
+    assert _merges(tmp_path, first, make_event(time_precision=1), one_batch) == (1 if merged else 0)
+
+
+def _merges(tmp_path: Path, first: Event, second: Event, one_batch: bool) -> int:
+    """Merges when two articles reporting ``first`` then ``second`` are ingested in one batch or two."""
     store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
     extract = stub_extractor({"a1": [first], "a2": [second]})
     articles = [make_article("a1"), make_article("a2")]
@@ -180,7 +184,7 @@ def test_store_writer_reads_each_time_precision_within_its_window(tmp_path: Path
         for article in articles:
             counts.add(store.ingest([article], extract))
     store.close()
-    assert counts.events_merged == (1 if merged else 0)
+    return counts.events_merged
 
 
 CHEMICAL = dict(event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
@@ -197,17 +201,7 @@ def test_store_writer_reads_chemical_attacks_within_the_widest_window(tmp_path: 
     chemical attack and an Attack report (one act by SAME_ACT_TYPES) keep the day's window."""
     first = make_event(event_date=DAY + dt.timedelta(days=days), actor2="", inter2="", **first_type)
     second = make_event(actor2="", inter2="", **CHEMICAL)
-    store = Store.open(f"sqlite:///{tmp_path / 'rasd.db'}")
-    extract = stub_extractor({"a1": [first], "a2": [second]})
-    articles = [make_article("a1"), make_article("a2")]
-    if one_batch:
-        counts = store.ingest(articles, extract)
-    else:
-        counts = IngestCounts()
-        for article in articles:
-            counts.add(store.ingest([article], extract))
-    store.close()
-    assert counts.events_merged == (1 if merged else 0)
+    assert _merges(tmp_path, first, second, one_batch) == (1 if merged else 0)
     assert same_incident(first, second).same is merged  # the window reads what the rule decides
 
 
