@@ -164,7 +164,7 @@ def attachable(event: Any) -> bool:
     (``UNIQUE_ACT_ATTACH_REASONS``), that has a place and a date."""
     return (event.status == "candidate" and event.event_date is not None
             and (event.reason in ATTACH_REASONS or event.reason in UNIQUE_ACT_ATTACH_REASONS
-                 and (event.event_type, event.sub_event_type) in UNIQUE_ACT_TYPES)
+                 and unique_act(event))
             and event.latitude is not None and event.longitude is not None)
 
 
@@ -196,6 +196,11 @@ def window_days(precision_a: int | None, precision_b: int | None, unique_act: bo
         return MAX_WINDOW_DAYS
     precision = max(precision_a or 1, precision_b or 1)
     return DATE_WINDOW_DAYS.get(precision, MAX_WINDOW_DAYS)
+
+
+def unique_act(event: EventLike) -> bool:
+    """The report is of an act of ``UNIQUE_ACT_TYPES`` (a chemical attack)."""
+    return (event.event_type, event.sub_event_type) in UNIQUE_ACT_TYPES
 
 
 def unique_act_pair(type_a: TypeKey, type_b: TypeKey) -> bool:
@@ -290,7 +295,7 @@ def told_on_another_day(a: EventLike, b: EventLike) -> bool:
     undated_a, undated_b = reported_day_only(a), reported_day_only(b)
     if not (undated_a or undated_b) or 3 in (a.time_precision, b.time_precision):
         return False
-    if (a.event_type, a.sub_event_type) in UNIQUE_ACT_TYPES or (b.event_type, b.sub_event_type) in UNIQUE_ACT_TYPES:
+    if unique_act(a) or unique_act(b):
         return False
     assert a.event_date is not None and b.event_date is not None  # coded_fields_agree passed
     if undated_a and undated_b:
@@ -323,7 +328,7 @@ def named_another_day(a: EventLike, b: EventLike) -> bool:
     outlets date the Douma attack to the 7th or the 8th)."""
     if a.event_date == b.event_date or (a.time_precision or 1) != 1 or (b.time_precision or 1) != 1:
         return False
-    if (a.event_type, a.sub_event_type) in UNIQUE_ACT_TYPES or (b.event_type, b.sub_event_type) in UNIQUE_ACT_TYPES:
+    if unique_act(a) or unique_act(b):
         return False
     named_a, named_b = names_its_day(a), names_its_day(b)
     return (named_a and (named_b or _date_text(b) is None)) or (named_b and _date_text(a) is None)
@@ -332,7 +337,7 @@ def named_another_day(a: EventLike, b: EventLike) -> bool:
 def summary_and_single_day(a: EventLike, b: EventLike) -> bool:
     """One report sums up a campaign or period, the other tells one day (or week) of it. Not for a
     chemical attack (``UNIQUE_ACT_TYPES``): a sentence that sums up a period names that one act."""
-    if (a.event_type, a.sub_event_type) in UNIQUE_ACT_TYPES or (b.event_type, b.sub_event_type) in UNIQUE_ACT_TYPES:
+    if unique_act(a) or unique_act(b):
         return False
     summary_a, summary_b = classify_event(a).summary, classify_event(b).summary
     if summary_a == summary_b:

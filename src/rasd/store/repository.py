@@ -110,12 +110,15 @@ class _Collector:
     @contextmanager
     def running(self) -> Iterator[_Collector]:
         was_enabled = gc.isenabled()
-        gc.freeze()
+        freezes = gc.get_freeze_count() == 0  # a caller's own frozen objects stay frozen after
+        if freezes:
+            gc.freeze()
         gc.disable()
         try:
             yield self
         finally:
-            gc.unfreeze()
+            if freezes:
+                gc.unfreeze()
             if was_enabled:
                 gc.enable()
 
