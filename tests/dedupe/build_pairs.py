@@ -13,6 +13,13 @@
     python tests/dedupe/build_pairs.py --set fourth     the fourth, measure-only set (seed 20261217):
         -> tests/dedupe/fourth/to_label.txt, tests/dedupe/fourth/pairs_unlabelled.jsonl
 
+    python tests/dedupe/build_pairs.py --set fifth      the fifth, measure-only set (seed 20261225):
+        -> tests/dedupe/fifth/to_label.txt, tests/dedupe/fifth/pairs_unlabelled.jsonl
+
+The fifth set (session 5) is drawn as the fourth (same strata and caps, pair ids ``v001``...) with
+a new seed and larger strata (60 ``rule-match``, 45 ``near-miss``, 20 ``other-type``, 20
+``background``, 10 ``summary``), leaving out every pair of articles the first four sets have.
+
 The fourth set (session 4, second round) is drawn exactly as the third (same strata, sizes and
 caps) with a new seed, leaving out every pair of articles the first three sets have.
 
@@ -85,6 +92,14 @@ CANDIDATE_STRATA = ("background", "summary")
 THIRD = {"seed": 20261203, "strata": SECOND["strata"], "per_key": 3}
 # The fourth set: drawn as the third, with a new seed, leaving out the first three sets' article pairs.
 FOURTH = {**THIRD, "seed": 20261217}
+# The fifth set: drawn as the fourth, with a new seed and larger strata, leaving out the first four sets' pairs.
+FIFTH = {**FOURTH, "seed": 20261225, "strata": {"rule-match": 60, "near-miss": 45, "other-type": 20,
+                                                 "background": 20, "summary": 10}}
+# the pair-id prefix of each set
+PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v"}
+# the sets drawn before each set, whose pairs of articles it leaves out
+EARLIER = {"first": (), "second": ("first",), "third": ("first", "second"),
+           "fourth": ("first", "second", "third"), "fifth": ("first", "second", "third", "fourth")}
 
 
 def main() -> None:
@@ -93,19 +108,18 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(shared / "data/corpus/dev.jsonl"))
     parser.add_argument("--gazetteer", default=str(shared / "data/gazetteer/gazetteer_sy_iq.tsv.gz"))
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--set", choices=("first", "second", "third", "fourth"), default="first")
+    parser.add_argument("--set", choices=tuple(PREFIX), default="first")
     args = parser.parse_args()
-    third = args.set in ("third", "fourth")  # the fourth set is drawn as the third
+    third = args.set in ("third", "fourth", "fifth")  # the fourth and fifth sets are drawn as the third
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
-    config = FOURTH if args.set == "fourth" else THIRD if third else SECOND
+    config = {"fourth": FOURTH, "fifth": FIFTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE
     out_dir.mkdir(exist_ok=True)
     # the earlier sets' pairs of articles, left out of a later one
     taken = set()
-    earlier = ([HERE / "pairs.jsonl"] + ([HERE / "second" / "pairs.jsonl"] if third else [])
-               + ([HERE / "third" / "pairs.jsonl"] if args.set == "fourth" else []))
+    earlier = [HERE / "pairs.jsonl" if name == "first" else HERE / name / "pairs.jsonl" for name in EARLIER[args.set]]
     if second:
         for path in earlier:
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -165,8 +179,7 @@ def main() -> None:
         rng.shuffle(drawn)  # blind: the order and the ids say nothing of the stratum
     out_pairs, lines = [], []
     for name, a, b, km in drawn:
-        prefix = "f" if args.set == "fourth" else "t" if third else "s" if second else "p"
-        pair_id = f"{prefix}{len(out_pairs) + 1:03d}"
+        pair_id = f"{PREFIX[args.set]}{len(out_pairs) + 1:03d}"
         fields = FROZEN + (("reason",) if second else ())
         out_pairs.append({"pair_id": pair_id, "stratum": name, "km": round(km, 1),
                           "a": {**{k: _plain(getattr(a, k)) for k in fields}, "anchor": anchor_of(a, texts[a.doc_id])},

@@ -8,6 +8,7 @@
     python tests/dedupe/evaluate.py --set third     the third set (tests/dedupe/third/, session 4: measure only)
     python tests/dedupe/evaluate.py --set fourth    the fourth set (tests/dedupe/fourth/, session 4, second
                                                     round: measure only)
+    python tests/dedupe/evaluate.py --set fifth     the fifth set (tests/dedupe/fifth/, session 5: measure only)
 
 A pair counts as joined when the store joins the two records (``rasd.store.dedupe.store_decision``):
 two events merged, or a re-telling (``background`` candidate) attached to an event as one more
@@ -64,7 +65,8 @@ DEFAULT_GAZETTEER = SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz"
 
 
 SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl",
-        "third": HERE / "third" / "pairs.jsonl", "fourth": HERE / "fourth" / "pairs.jsonl"}
+        "third": HERE / "third" / "pairs.jsonl", "fourth": HERE / "fourth" / "pairs.jsonl",
+        "fifth": HERE / "fifth" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:
