@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from rasd.schema import Span
 from rasd.store.dedupe import (
-    attachable, haversine_km, merge_events, named_another_day, same_incident, store_decision, within_km,
+    attachable, haversine_km, may_join, merge_events, named_another_day, one_report_per_article, same_incident,
+    same_place, store_decision, within_km,
 )
 from tests.conftest import CORPUS, needs_shared
 from tests.dedupe.evaluate import (
     article_texts, corpus_runner, frozen_decider, halves, labelled_articles, load_pairs, map_record, reextract, score,
+    store_decider,
 )
 from tests.store_factories import DAY, make_event
 
@@ -269,13 +271,14 @@ def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     corpus. A rule change must not lower them silently, nor on either half of the set.
     Session 3: P 0.838 R 0.564 (halves 0.875 / 0.810). Session 4 (no region match; report date):
     P 0.969 R 0.564 (halves 0.933 / 1.000); unchanged by its second round (named day; chemical
-    summaries attached); third round (chemical attacks: 16-day window) P 0.972 R 0.636."""
+    summaries attached); third round (chemical attacks: 16-day window) P 0.972 R 0.636. Session 5
+    (chemical attacks within 15 km are one place): P 0.957 R 0.800 (halves 0.950 / 0.962)."""
     pairs = load_pairs()
     decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
     result = score(pairs, decide)
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.96
-    assert result["recall"] >= 0.63
+    assert result["precision"] >= 0.95
+    assert result["recall"] >= 0.80
     for half in halves(pairs).values():
         assert score(half, decide)["precision"] >= 0.93
 
@@ -291,11 +294,14 @@ def test_dedupe_second_set_precision_recall_floor() -> None:
     floor at its figure with the frozen fields of the extractor that drew it. Never tune a rule on
     its errors: that would make it one more development set (draw a third one instead).
     Session 3: P 0.806 R 0.857 (124 labelled pairs). Session 4, whose rules were designed on it
-    (so it is a development set now): P 0.945 R 0.825. Second round (named day): P 0.963 R 0.825."""
+    (so it is a development set now): P 0.945 R 0.825. Second round (named day): P 0.963 R 0.825.
+    Session 5 (chemical attacks within 15 km are one place): P 0.930 R 0.841: two false merges of
+    records the current extractor no longer reads as chemical attacks (s086, the strikes on the
+    programme's sites; s117, a UN report), so the frozen fields still hold them."""
     result = _frozen_score(load_pairs("second"))
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.96
-    assert result["recall"] >= 0.82
+    assert result["precision"] >= 0.93
+    assert result["recall"] >= 0.84
 
 
 @needs_shared
@@ -305,11 +311,11 @@ def test_dedupe_third_set_precision_recall_floor() -> None:
     not dominate it; docs/ACCURACY.md). Its figures are far below the first two sets': do not tune
     a rule on its errors (draw a fourth set instead). Session 4: before its rules P 0.521 R 0.581,
     after P 0.706 R 0.558 (107 labelled pairs). Session 4, second round, whose rules were designed
-    on its errors (a development set now): P 0.788 R 0.605."""
+    on its errors (a development set now): P 0.788 R 0.605. Session 5: P 0.811 R 0.698."""
     result = _frozen_score(load_pairs("third"))
     assert result["labelled"] >= 105
-    assert result["precision"] >= 0.78
-    assert result["recall"] >= 0.67
+    assert result["precision"] >= 0.81
+    assert result["recall"] >= 0.69
 
 
 @needs_shared
@@ -318,11 +324,38 @@ def test_dedupe_fourth_set_precision_recall_floor() -> None:
     third with a new seed, labelled blind and committed before any rule ran on it;
     docs/ACCURACY.md). Do not tune a rule on its errors (draw a fifth set instead). Before the
     second round's rules P 0.587 R 0.730, after P 0.659 R 0.730 (105 labelled pairs); third round
-    (chemical attacks: 16-day window, measured once): P 0.659 R 0.784."""
+    (chemical attacks: 16-day window, measured once): P 0.659 R 0.784. Session 5 (a design set
+    now): P 0.652 R 0.811."""
     result = _frozen_score(load_pairs("fourth"))
     assert result["labelled"] >= 105
     assert result["precision"] >= 0.65
+    assert result["recall"] >= 0.81
+
+
+@needs_shared
+def test_dedupe_fifth_set_precision_recall_floor() -> None:
+    """The fifth, measure-only set (tests/dedupe/fifth/, session 5: drawn as the fourth with a new
+    seed and larger strata, labelled blind by a helper and committed before any rule ran on it;
+    docs/ACCURACY.md). Measured once with the session-5 rules: P 0.552 R 0.787 (137 labelled
+    pairs; the session-4 rule: P 0.538 R 0.745). Do not tune a rule on its errors."""
+    result = _frozen_score(load_pairs("fifth"))
+    assert result["labelled"] >= 135
+    assert result["precision"] >= 0.55
     assert result["recall"] >= 0.78
+
+
+@needs_shared
+def test_dedupe_store_level_floor_on_the_two_newest_sets() -> None:
+    """What the store does (``evaluate.py --store``): the development corpus ingested by the
+    writer, a labelled pair joined when both passages' reports are sources of one stored event.
+    Session 5: fourth set P 0.839 R 0.722 (session 4's store: 0.667 / 0.757), fifth (blind)
+    P 0.744 R 0.681 (session 4's store: 0.559 / 0.702)."""
+    run, decide = store_decider(CORPUS)
+    for which, precision, recall in (("fourth", 0.83, 0.72), ("fifth", 0.74, 0.68)):
+        current, _ = reextract(load_pairs(which), run)
+        result = score(current, decide)
+        assert result["precision"] >= precision, (which, result["precision"])
+        assert result["recall"] >= recall, (which, result["recall"])
 
 
 @needs_shared
@@ -336,3 +369,40 @@ def test_dedupe_labelled_records_map_to_the_current_extractor(full_extractor) ->
     # الهجوم الكيماوي"، "تقارير حول هجوم كيماوي") stopped being read as reports of it
     assert mapping["labelled_pairs_mapped"] >= 80
     assert all(p["current_a"].doc_id == p["a"]["doc_id"] and p["current_b"].doc_id == p["b"]["doc_id"] for p in current)
+
+
+_CHEMICAL = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon"}
+
+
+def test_dedupe_two_reports_of_a_chemical_attack_within_15_km_are_one_place() -> None:
+    # Douma (33.5718, 36.4027) and "near Damascus" placed at the capital's centre (33.5131,
+    # 36.2919), ~12 km apart, both precise: two towns for any other act, one chemical attack.
+    douma = make_event(location="Douma", latitude=33.5718, longitude=36.4027, **_CHEMICAL)
+    damascus = make_event(location="Damascus", latitude=33.5131, longitude=36.2919, admin2="Damascus", **_CHEMICAL)
+    assert same_place(douma, damascus) == "unique act"
+    assert same_incident(douma, damascus).same
+    strike = {"event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike"}
+    assert same_place(douma.model_copy(update=strike), damascus.model_copy(update=strike)) is None
+    far = damascus.model_copy(update={"latitude": 33.40, "longitude": 36.20})  # ~23 km from Douma
+    assert same_place(douma, far) is None
+    # the same town keeps its own reason
+    assert same_place(douma, douma.model_copy(update={"latitude": 33.5720})) == "same town"
+
+
+def test_dedupe_a_report_joins_two_stored_events_only_when_they_are_one_incident() -> None:
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
+    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
+    assert same_incident(west, middle).same and same_incident(east, middle).same
+    assert not may_join(west, east, middle)  # 10.8 km apart: two incidents, the report does not make them one
+    assert may_join(west, west.model_copy(update={"location": "West 2"}), middle)
+    far_east = east.model_copy(update={"longitude": 36.74})  # ~21.7 km from West: over 15 km
+    chemical = [e.model_copy(update=_CHEMICAL) for e in (west, far_east, middle)]
+    assert not same_incident(chemical[0], chemical[1]).same
+    assert may_join(*chemical)  # a chemical attack is one act: its reports join
+    assert not may_join(chemical[0], chemical[1], middle)  # not through a report of another act
+
+
+def test_dedupe_one_report_per_article_except_for_a_chemical_attack() -> None:
+    assert one_report_per_article(make_event())
+    assert not one_report_per_article(make_event(**_CHEMICAL))

@@ -329,3 +329,28 @@ def test_common_words_are_not_villages(full_extractor, text: str, published: dt.
 def test_a_weapons_programme_is_not_a_chemical_attack(full_extractor):
     text = "وقال المسؤول اليوم إن مركز البحوث في برزة مرتبط ببرنامج السلاح الكيميائي السوري."
     assert all(e.sub_event_type != "Chemical weapon" for e in _events(full_extractor, text, dt.date(2018, 4, 14)))
+
+
+# --- session 5: chemical weapons that are not an attack; a suspended bombardment -----------------
+
+def test_chemical_weapons_named_by_an_inspection_or_a_treaty_are_not_an_attack(full_extractor):
+    # ant-FR-internationalNews-778-20180418 and ant-BB-middleEast-357-20180415: the OPCW's
+    # experts entering Douma, the Chemical Weapons Convention (merged with the Douma attack before)
+    experts = ('ويتناقض تصريح السفير السوري مع ما أعلنته سانا في وقت سابق الثلاثاء من أن "خبراء لجنة الأسلحة '
+               'الكيميائية دخلوا دوما" بعد ثلاثة أيام على وصولهم إلى دمشق.')
+    assert not [e for e in _coded(full_extractor, experts, dt.date(2018, 4, 18)) if e.sub_event_type == "Chemical weapon"]
+    treaty = "وتحظر الاتفاقية إنتاج الأسلحة الكيميائية وحيازتها واستخدامها، وقد وقعت عليها قرابة 192 دولة."
+    assert not _coded(full_extractor, treaty, dt.date(2018, 4, 14))
+    # the attack itself still is one
+    attack = "قال الاتحاد الأوروبي الأحد إن القوات الحكومية السورية استخدمت أسلحة كيماوية ضد مدينة دوما."
+    assert [e.sub_event_type for e in _coded(full_extractor, attack, dt.date(2018, 4, 8))] == ["Chemical weapon"]
+
+
+def test_a_suspended_bombardment_and_a_possible_chemical_attack_are_not_events(full_extractor):
+    # snn-2015-07-21-0983 and ant-SK-middleEast-3629-20180911
+    suspended = ("وقالت المصادر إن القوات العراقية علّقت جزئياً العمليات العسكرية من قصف جوي ومدفعي على أحياء "
+                 "الفلوجة والرمادي بهدف منح الفرصة للأهالي للخروج منهما.")
+    assert not _coded(full_extractor, suspended, dt.date(2015, 7, 21))
+    possible = ("يشار إلى أنه يزداد الحديث حاليا بشأن احتمال شن القوات السورية هجوما على إدلب، وقد تستخدم فيه "
+                "الأسلحة الكيماوية.")
+    assert not [e for e in _coded(full_extractor, possible, dt.date(2018, 9, 11)) if e.sub_event_type == "Chemical weapon"]

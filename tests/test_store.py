@@ -110,12 +110,46 @@ def test_store_merges_reports_of_one_incident(db_url: str) -> None:
     store.close()
 
 
-def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion(db_url: str) -> None:
+CHEMICAL = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon", "geo_precision": 2}
+
+
+def test_store_report_matching_two_events_of_different_incidents_joins_only_one(db_url: str) -> None:
+    # "Near" a town (geo_precision 2): the 10 km radius applies. West and east are ~10.8 km apart,
+    # two incidents by the rule; a report between them, within 10 km of both, is one more report
+    # of the oldest and does not make them one (session 5: that joined a month of fighting).
     store = Store.open(db_url)
-    # "Near" a town (geo_precision 2): the 10 km radius applies. West and east are ~10.8 km apart.
     west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
     east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
     middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
+    extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle]})
+    store.ingest([make_article("a1"), make_article("a2")], extract)
+    counts = store.ingest([make_article("a3")], extract)
+    assert (counts.events_merged, counts.stored_merged) == (1, 0)
+    assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR2"]
+    assert store.deletions() == []
+    with store.session() as s:
+        assert s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == "a3")).one() == "SYR1"
+    store.close()
+
+
+def test_store_takes_two_reports_of_one_article_of_a_chemical_attack(db_url: str) -> None:
+    # An article naming a chemical attack twice (dated once by the attack, once by a statement)
+    # tells one attack; two strikes of one article stay two events (the next test but one).
+    store = Store.open(db_url)
+    attack = make_event(**CHEMICAL)
+    told = make_event(event_date=DAY + dt.timedelta(days=3), **CHEMICAL)
+    store.ingest([make_article("a1")], stub_extractor({"a1": [attack, told]}))
+    assert [e.event_id_cnty for e in store.events()] == ["SYR1"]
+    store.close()
+
+
+def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion(db_url: str) -> None:
+    store = Store.open(db_url)
+    # Two reports of a chemical attack ~21.7 km apart (one act within 15 km: two events), and a
+    # report ~10.8 km from each: a chemical attack is one act, so it joins them (``may_join``).
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", **CHEMICAL)
+    east = make_event(latitude=35.80, longitude=36.74, admin2="B", location="East", **CHEMICAL)
+    middle = make_event(latitude=35.80, longitude=36.62, admin2="C", location="Middle", **CHEMICAL)
     extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle]})
     store.ingest([make_article("a1"), make_article("a2")], extract)
     assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR2"]
@@ -157,14 +191,14 @@ def test_store_bridging_a_reviewed_candidate_withdraws_it_with_its_queue_entry(d
     from rasd.store import review
 
     store = Store.open(db_url)
-    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", **CHEMICAL)
     unlocated = make_event(status="candidate", reason="unlocated", latitude=None, longitude=None, location="",
-                           geo_precision=None)
-    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
+                           geo_precision=None, event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
+    middle = make_event(latitude=35.80, longitude=36.62, admin2="C", location="Middle", **CHEMICAL)
     extract = stub_extractor({"a1": [west], "a2": [unlocated], "a3": [middle]})
     store.ingest([make_article("a1"), make_article("a2")], extract)
-    # an analyst places the candidate 10.8 km east of the event: an event of its own (too far to merge)
-    east = Place(id="east", name="East", name_ar="الشرق", country="SY", admin1="Idleb", lat=35.80, lon=36.62,
+    # an analyst places the candidate 21.7 km east of the event: an event of its own (too far to merge)
+    east = Place(id="east", name="East", name_ar="الشرق", country="SY", admin1="Idleb", lat=35.80, lon=36.74,
                  kind="district", admin2="B")
     assert review.place(store, "SYR2", east).event_id_cnty == "SYR2"
     # a report between the two bridges them; the younger, once a candidate, is withdrawn with its

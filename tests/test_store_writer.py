@@ -26,7 +26,9 @@ import pytest
 from rasd.extraction import Outcome
 from rasd.schema import Article, Event
 from rasd.store import EventFilter, Store
-from rasd.store.dedupe import as_report, attach_source, attachable, merge_events, same_incident
+from rasd.store.dedupe import (
+    as_report, attach_source, attachable, may_join, merge_events, one_report_per_article, same_incident,
+)
 from rasd.store.repository import Incoming, IngestCounts
 from rasd.store.writer import _reported, _row_values, _sequence_number, iso3_of
 from tests.conftest import CORPUS, STORE_BACKENDS, fresh_database_url, needs_shared
@@ -76,7 +78,9 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
                                                                               list[tuple[str, str]]]:
     """The dedupe rule applied event by event, every report compared with every stored event:
     the stored records by id, their report counts, and the (withdrawn id, kept id) deletions. A
-    re-telling (``attachable`` candidate) of a stored event is one more source of the oldest."""
+    re-telling (``attachable`` candidate) of a stored event is one more source of the oldest. A
+    report matching several joins them only as ``may_join`` allows; a stored event takes one
+    report per article unless ``one_report_per_article`` says otherwise."""
     stored: dict[str, Event] = {}
     reports: dict[str, int] = {}
     report_of: dict[tuple[str, int], str] = {}  # (article id, event index) -> the event it is a report of
@@ -85,7 +89,7 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
     for item in items:
         article_id = item.article.id
         for index, event in enumerate(outcomes[article_id]):  # type: ignore[arg-type]
-            own = {report_of[(article_id, i)] for i in range(index)}
+            own = {report_of[(article_id, i)] for i in range(index)} if one_report_per_article(event) else set()
             if attachable(event):
                 targets = sorted((event_id for event_id, record in stored.items() if event_id not in own
                                   and same_incident(record, as_report(event)).same), key=_sequence_number)
@@ -104,6 +108,7 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
                 report_of[(article_id, index)] = event_id
                 continue
             kept, *others = matches
+            others = [other for other in others if may_join(stored[kept], stored[other], event)]
             merged, reports[kept] = merge_events(stored[kept], event, 0), reports[kept] + 1
             for other in others:
                 merged, reports[kept] = merge_events(merged, stored.pop(other), 0), reports[kept] + reports.pop(other)
@@ -137,12 +142,14 @@ def test_store_writer_equals_the_rule_applied_event_by_event(tmp_path: Path, cor
 
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str, tmp_path: Path) -> None:
-    # "Near" a town: the 10 km radius applies; west and east are ~10.8 km apart, middle bridges them.
-    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
-    east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
-    middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
-    again = make_event(event_date=DAY + dt.timedelta(days=1), latitude=35.80, longitude=36.56, admin2="C",
-                       location="Middle", geo_precision=2, source="SANA")
+    # Two reports of a chemical attack (a unique act: one act within 15 km) ~21.7 km apart, and a
+    # report between them, ~10.8 km from each, that bridges them (``may_join``).
+    chemical = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon", "geo_precision": 2}
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", **chemical)
+    east = make_event(latitude=35.80, longitude=36.74, admin2="B", location="East", **chemical)
+    middle = make_event(latitude=35.80, longitude=36.62, admin2="C", location="Middle", **chemical)
+    again = make_event(event_date=DAY + dt.timedelta(days=1), latitude=35.80, longitude=36.62, admin2="C",
+                       location="Middle", source="SANA", **chemical)
     extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle], "a4": [again]})
     articles = [make_article(f"a{i}") for i in range(1, 5)]
     dumps = []

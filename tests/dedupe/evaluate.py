@@ -9,6 +9,10 @@
     python tests/dedupe/evaluate.py --set fourth    the fourth set (tests/dedupe/fourth/, session 4, second
                                                     round: measure only)
     python tests/dedupe/evaluate.py --set fifth     the fifth set (tests/dedupe/fifth/, session 5: measure only)
+    python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
+                                                    a new SQLite store (in corpus order, as ``rasd ingest``
+                                                    would), a pair joined when its two passages' reports
+                                                    end up sources of one stored event
 
 A pair counts as joined when the store joins the two records (``rasd.store.dedupe.store_decision``):
 two events merged, or a re-telling (``background`` candidate) attached to an event as one more
@@ -241,6 +245,60 @@ def _changed(record: dict, event: Event) -> bool:
     return any(current[f] != record[f] for f in fields)
 
 
+def store_decider(corpus: Path = DEFAULT_CORPUS, gazetteer: Path = DEFAULT_GAZETTEER
+                  ) -> tuple[Callable[[str], tuple[str, list[Event]]], Callable[[dict], tuple[bool, str]]]:
+    """The whole corpus ingested into a new SQLite store by ``Store.ingest`` (the writer, batches
+    of 500, corpus order), and ``(run, decide)``: ``run`` for ``reextract``, and ``decide(pair)``
+    on a re-extracted pair: joined when the stored reports of its two records (by article and
+    event index: ``event_sources``) belong to one stored event. Unlike ``store_decision`` this sees
+    everything the writer does: one stored event takes at most one report of an article, merges
+    chain through other articles, and the order of arrival decides which report matches first."""
+    import shutil
+    import tempfile
+
+    from sqlalchemy import select
+
+    from rasd.gazetteer import get_gazetteer
+    from rasd.ingest import ArticleRejected, read_jsonl_articles
+    from rasd.pipeline import Extractor
+    from rasd.store import Store
+    from rasd.store.models import EventSourceRow
+    from rasd.store.repository import Incoming
+
+    extractor = Extractor(get_gazetteer(gazetteer))
+    with open(corpus, encoding="utf-8") as handle:
+        articles = [a for a in read_jsonl_articles(handle) if not isinstance(a, ArticleRejected)]
+    by_id = {a.id: a for a in articles}
+    folder = tempfile.mkdtemp(prefix="rasd-dedupe-eval-")
+    store = Store.open(f"sqlite:///{folder}/eval.db")
+    store.ingest((Incoming(a, "corpus") for a in articles), lambda a: extractor.run(a).events)
+    with store.session() as s:
+        owner = {(row.article_id, row.event_index): row.event_id_cnty
+                 for row in s.execute(select(EventSourceRow.article_id, EventSourceRow.event_index,
+                                             EventSourceRow.event_id_cnty))}
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)  # everything needed is in ``owner``
+    coded: dict[str, tuple[str, list[Event]]] = {}
+
+    def run(doc_id: str) -> tuple[str, list[Event]]:
+        if doc_id not in coded:
+            article = by_id[doc_id]
+            coded[doc_id] = (extractor.prepare_text(article).text, extractor.run(article).events)
+        return coded[doc_id]
+
+    def stored_id(event: Event) -> str | None:
+        events = run(event.doc_id)[1]
+        index = next(i for i, e in enumerate(events) if e is event)
+        return owner.get((event.doc_id, index))
+
+    def decide(pair: dict) -> tuple[bool, str]:
+        id_a, id_b = stored_id(pair["current_a"]), stored_id(pair["current_b"])
+        same = id_a is not None and id_a == id_b
+        return same, f"store: {id_a}" if same else f"store: {id_a} / {id_b}"
+
+    return run, decide
+
+
 def decide_current(pair: dict) -> tuple[bool, str]:
     return _decision(pair["current_a"], pair["current_b"])
 
@@ -287,8 +345,22 @@ def main() -> None:
     parser.add_argument("--reextract", action="store_true", help="also re-code the pairs with the current extractor")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER)
-    parser.add_argument("--set", choices=tuple(SETS), default="first")
+    parser.add_argument("--set", choices=(*SETS, "all"), default="first",
+                        help="all: every set (with --store: one store for all)")
+    parser.add_argument("--store", action="store_true", help="what the store does with the whole corpus")
     args = parser.parse_args()
+    if args.store:
+        run, decide = store_decider(args.corpus, args.gazetteer)
+        for which in SETS if args.set == "all" else (args.set,):
+            current, mapping = reextract(load_pairs(which), run)
+            result = score(current, decide)
+            for error in result.pop("errors"):  # type: ignore[attr-defined]
+                print(which, "store", *error, sep="\t")
+            print(which, json.dumps({"mapping": mapping, "store": result, "store_halves": {
+                name: _short(score(half, decide)) for name, half in halves(current).items()}}))
+        return
+    if args.set == "all":
+        parser.error("--set all goes with --store")
     pairs = load_pairs(args.set)
     articles = labelled_articles(pairs, args.corpus)
     runner = None

@@ -84,6 +84,9 @@ from rasd.schema import INTER_NAMES, Event
 
 EARTH_RADIUS_KM = 6371.0088
 NEAR_KM = 10.0
+# Two reports of an act of ``UNIQUE_ACT_TYPES`` this close are one act whatever their precisions:
+# outlets place the Douma attack in Douma or "near Damascus" (the capital's centre, ~10 km away).
+UNIQUE_ACT_KM = 15.0
 SAME_TOWN_KM = 2.0  # two precisely placed reports further apart than this name different towns
 DATE_WINDOW_DAYS = {1: 1, 2: 4, 3: 16}
 MAX_WINDOW_DAYS = max(DATE_WINDOW_DAYS.values())
@@ -220,19 +223,48 @@ def named_actors(event: EventLike) -> frozenset[str]:
 
 
 def same_place(a: EventLike, b: EventLike) -> str | None:
-    """How the two places agree ("same town", "10km", "admin2"), or None. A report placed only to
-    its region agrees by distance only (no "region" match since session 4)."""
+    """How the two places agree ("same town", "unique act", "10km", "admin2"), or None. A report
+    placed only to its region agrees by distance only (no "region" match since session 4); two
+    reports of an act of ``UNIQUE_ACT_TYPES`` agree within ``UNIQUE_ACT_KM`` (session 5)."""
     if a.country != b.country or not a.country:
         return None
-    if a.geo_precision == 1 and b.geo_precision == 1 and None not in (a.latitude, a.longitude, b.latitude, b.longitude):
-        return "same town" if within_km(a.latitude, a.longitude, b.latitude, b.longitude,  # type: ignore[arg-type]
-                                         SAME_TOWN_KM) else None
+    placed = None not in (a.latitude, a.longitude, b.latitude, b.longitude)
+    if a.geo_precision == 1 and b.geo_precision == 1 and placed and within_km(
+            a.latitude, a.longitude, b.latitude, b.longitude, SAME_TOWN_KM):  # type: ignore[arg-type]
+        return "same town"
+    if placed and unique_act(a) and unique_act(b) and within_km(
+            a.latitude, a.longitude, b.latitude, b.longitude, UNIQUE_ACT_KM):  # type: ignore[arg-type]
+        return "unique act"
+    if a.geo_precision == 1 and b.geo_precision == 1 and placed:
+        return None
     if a.latitude is not None and a.longitude is not None and b.latitude is not None and b.longitude is not None:
         if within_km(a.latitude, a.longitude, b.latitude, b.longitude, NEAR_KM):
             return "10km"
     if a.admin1 and a.admin1 == b.admin1 and a.admin2 and a.admin2 == b.admin2:
         return "admin2"
     return None
+
+
+def may_join(first: EventLike, other: EventLike, report: EventLike) -> bool:
+    """A report that is the same incident as two stored events (``first``, the one it merges into,
+    and ``other``) joins them into one only when they are the same incident by the rule themselves,
+    or when all three are reports of an act of ``UNIQUE_ACT_TYPES``. Sameness is not transitive: a
+    report known to the month and the region matches every day's event of the campaign, and
+    joining them all through it made one record of a month of fighting (session 5: ingesting the
+    development corpus withdrew 335 stored events that way, several into one 43-source "regains
+    territory" event spanning 24 Feb to 1 Apr 2018; docs/ACCURACY.md)."""
+    if unique_act(first) and unique_act(other) and unique_act(report):
+        return True
+    return same_incident(first, other).same
+
+
+def one_report_per_article(event: EventLike) -> bool:
+    """Whether a stored event may take at most one report of an article. The extractor keeps two
+    records of one article apart on purpose (two strikes, "another explosion east of the city"),
+    so a stored event that has a report of an article is not the same incident as another record
+    of it. Not for an act of ``UNIQUE_ACT_TYPES``: an article naming a chemical attack twice
+    (dated once from the attack's day and once from the statement's) tells one attack."""
+    return not unique_act(event)
 
 
 def same_incident(a: EventLike, b: EventLike) -> Decision:

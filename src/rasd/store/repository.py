@@ -26,7 +26,7 @@ from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, Outcom
 from rasd.identity import ArticleKeys, article_keys, content_hash, normalise_url  # noqa: F401
 from rasd.schema import Article, Event
 from rasd.store import db as dbmod
-from rasd.store.dedupe import coded_fields_agree, same_incident
+from rasd.store.dedupe import coded_fields_agree, one_report_per_article, same_incident
 from rasd.store.derived import StoreSession
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow, RejectedRow,
@@ -315,7 +315,8 @@ class Store:
         ids = sorted((i for i, row in window.near(event) if coded_fields_agree(row, event).same), key=_sequence_number)
         if not ids:
             return []
-        own = set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
+        own = (set(s.scalars(select(EventSourceRow.event_id_cnty).where(EventSourceRow.article_id == article_id)))
+               if one_report_per_article(event) else set())
         # the whole rows hold the source sentences, for the rest of the rule (a summary is not one day)
         return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None
                 and same_incident(row, event).same]

@@ -41,7 +41,7 @@ from rasd.store import derived
 from rasd.store.bulk import execute_many
 from rasd.store.dedupe import (
     MAX_WINDOW_DAYS, EventLike, as_report, attach_source, attachable, coded_fields_agree, matching_types, merge_events,
-    same_incident, unique_act_pair, window_days,
+    may_join, one_report_per_article, same_incident, unique_act_pair, window_days,
 )
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, RejectedRow,
@@ -372,6 +372,7 @@ class BatchWrite:
             return
         counts.events_merged += 1
         (kept_id, kept), *others = matches
+        others = [(other_id, other) for other_id, other in others if may_join(kept.event, other.event, event)]
         merged = merge_events(kept.event, event, now)
         kept.report_count += 1
         for other_id, other in others:
@@ -420,8 +421,8 @@ class BatchWrite:
                            "detail": detail})
 
     def _matches(self, event: Event, article_id: str) -> list[tuple[str, _EventState]]:
-        """Stored events that are the same incident, oldest first; never two of one article (the
-        extractor split them on purpose)."""
+        """Stored events that are the same incident, oldest first; none that already has a report
+        of this article (the extractor split them on purpose: ``one_report_per_article``)."""
         if event.event_date is None:
             return []
         # Oldest first by the id's sequence number (the per-country counter is the creation
@@ -432,7 +433,8 @@ class BatchWrite:
                      key=_sequence_number)
         if not ids:
             return []
-        own = {source["event_id_cnty"] for source in self.sources_of_article[article_id]}
+        own = ({source["event_id_cnty"] for source in self.sources_of_article[article_id]}
+               if one_report_per_article(event) else set())
         chosen = [event_id for event_id in ids if event_id not in own]
         self._load([event_id for event_id in chosen if event_id not in self.events])
         return [(event_id, self.events[event_id]) for event_id in chosen
