@@ -16,6 +16,14 @@
     python tests/dedupe/build_pairs.py --set fifth      the fifth, measure-only set (seed 20261225):
         -> tests/dedupe/fifth/to_label.txt, tests/dedupe/fifth/pairs_unlabelled.jsonl
 
+    python tests/dedupe/build_pairs.py --set sixth      the sixth, measure-only set (seed 20270101):
+        -> tests/dedupe/sixth/to_label.txt, tests/dedupe/sixth/pairs_unlabelled.jsonl
+
+The sixth set (session 6) is drawn exactly as the fifth (same strata, sizes 60/45/20/20/10 and
+caps, pair ids ``x001``...) with a new seed, leaving out every pair of articles the first five
+sets have. Pools after the exclusions: 14,332 ``rule-match``, 60,368 ``near-miss``, 3,732
+``other-type``, 12 ``background`` (3 left by the caps) and 927 ``summary`` pairs: 138 pairs drawn.
+
 The fifth set (session 5) is drawn as the fourth (same strata and caps, pair ids ``v001``...) with
 a new seed and larger strata (60 ``rule-match``, 45 ``near-miss``, 20 ``other-type``, 20
 ``background``, 10 ``summary``), leaving out every pair of articles the first four sets have.
@@ -95,11 +103,14 @@ FOURTH = {**THIRD, "seed": 20261217}
 # The fifth set: drawn as the fourth, with a new seed and larger strata, leaving out the first four sets' pairs.
 FIFTH = {**FOURTH, "seed": 20261225, "strata": {"rule-match": 60, "near-miss": 45, "other-type": 20,
                                                  "background": 20, "summary": 10}}
+# The sixth set: drawn exactly as the fifth, with a new seed, leaving out the first five sets' pairs.
+SIXTH = {**FIFTH, "seed": 20270101}
 # the pair-id prefix of each set
-PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v"}
+PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x"}
 # the sets drawn before each set, whose pairs of articles it leaves out
 EARLIER = {"first": (), "second": ("first",), "third": ("first", "second"),
-           "fourth": ("first", "second", "third"), "fifth": ("first", "second", "third", "fourth")}
+           "fourth": ("first", "second", "third"), "fifth": ("first", "second", "third", "fourth"),
+           "sixth": ("first", "second", "third", "fourth", "fifth")}
 
 
 def main() -> None:
@@ -110,9 +121,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--set", choices=tuple(PREFIX), default="first")
     args = parser.parse_args()
-    third = args.set in ("third", "fourth", "fifth")  # the fourth and fifth sets are drawn as the third
+    third = args.set in ("third", "fourth", "fifth", "sixth")  # the fourth to sixth sets are drawn as the third
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
-    config = {"fourth": FOURTH, "fifth": FIFTH}.get(args.set, THIRD if third else SECOND)
+    config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE
