@@ -272,13 +272,14 @@ def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     Session 3: P 0.838 R 0.564 (halves 0.875 / 0.810). Session 4 (no region match; report date):
     P 0.969 R 0.564 (halves 0.933 / 1.000); unchanged by its second round (named day; chemical
     summaries attached); third round (chemical attacks: 16-day window) P 0.972 R 0.636. Session 5
-    (chemical attacks within 15 km are one place): P 0.957 R 0.800 (halves 0.950 / 0.962)."""
+    (chemical attacks within 15 km are one place): P 0.957 R 0.800 (halves 0.950 / 0.962); second
+    round (arrest = abduction, riot = looting; campaign shares): P 0.957 R 0.818."""
     pairs = load_pairs()
     decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
     result = score(pairs, decide)
     assert result["labelled"] >= 120
     assert result["precision"] >= 0.95
-    assert result["recall"] >= 0.80
+    assert result["recall"] >= 0.81
     for half in halves(pairs).values():
         assert score(half, decide)["precision"] >= 0.93
 
@@ -297,11 +298,12 @@ def test_dedupe_second_set_precision_recall_floor() -> None:
     (so it is a development set now): P 0.945 R 0.825. Second round (named day): P 0.963 R 0.825.
     Session 5 (chemical attacks within 15 km are one place): P 0.930 R 0.841: two false merges of
     records the current extractor no longer reads as chemical attacks (s086, the strikes on the
-    programme's sites; s117, a UN report), so the frozen fields still hold them."""
+    programme's sites; s117, a UN report), so the frozen fields still hold them. Second round:
+    P 0.931 R 0.857."""
     result = _frozen_score(load_pairs("second"))
     assert result["labelled"] >= 120
     assert result["precision"] >= 0.93
-    assert result["recall"] >= 0.84
+    assert result["recall"] >= 0.85
 
 
 @needs_shared
@@ -311,11 +313,12 @@ def test_dedupe_third_set_precision_recall_floor() -> None:
     not dominate it; docs/ACCURACY.md). Its figures are far below the first two sets': do not tune
     a rule on its errors (draw a fourth set instead). Session 4: before its rules P 0.521 R 0.581,
     after P 0.706 R 0.558 (107 labelled pairs). Session 4, second round, whose rules were designed
-    on its errors (a development set now): P 0.788 R 0.605. Session 5: P 0.811 R 0.698."""
+    on its errors (a development set now): P 0.788 R 0.605. Session 5: P 0.811 R 0.698; second
+    round: P 0.821 R 0.744."""
     result = _frozen_score(load_pairs("third"))
     assert result["labelled"] >= 105
-    assert result["precision"] >= 0.81
-    assert result["recall"] >= 0.69
+    assert result["precision"] >= 0.82
+    assert result["recall"] >= 0.74
 
 
 @needs_shared
@@ -336,23 +339,36 @@ def test_dedupe_fourth_set_precision_recall_floor() -> None:
 def test_dedupe_fifth_set_precision_recall_floor() -> None:
     """The fifth, measure-only set (tests/dedupe/fifth/, session 5: drawn as the fourth with a new
     seed and larger strata, labelled blind by a helper and committed before any rule ran on it;
-    docs/ACCURACY.md). Measured once with the session-5 rules: P 0.552 R 0.787 (137 labelled
-    pairs; the session-4 rule: P 0.538 R 0.745). Do not tune a rule on its errors."""
+    docs/ACCURACY.md). Measured with the session-5 rules, first round: P 0.552 R 0.787 (137
+    labelled pairs; the session-4 rule: P 0.538 R 0.745); second round: P 0.551 R 0.809. Its
+    errors were never read: do not tune a rule on them."""
     result = _frozen_score(load_pairs("fifth"))
     assert result["labelled"] >= 135
     assert result["precision"] >= 0.55
-    assert result["recall"] >= 0.78
+    assert result["recall"] >= 0.80
 
 
 @needs_shared
-def test_dedupe_store_level_floor_on_the_two_newest_sets() -> None:
+def test_dedupe_sixth_set_precision_recall_floor() -> None:
+    """The sixth, measure-only set (tests/dedupe/sixth/, session 5: drawn as the fifth with a new
+    seed, labelled blind by a helper and committed before any rule of the second round ran on
+    it). Measured once: P 0.696 R 0.857 (138 labelled pairs; the session-4 rule: P 0.683 R 0.768)."""
+    result = _frozen_score(load_pairs("sixth"))
+    assert result["labelled"] >= 135
+    assert result["precision"] >= 0.69
+    assert result["recall"] >= 0.85
+
+
+@needs_shared
+def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     """What the store does (``evaluate.py --store``): the development corpus ingested by the
-    writer, a labelled pair joined when both passages' reports are sources of one stored event.
-    Session 5: fourth set P 0.839 R 0.722 (session 4's store: 0.667 / 0.757), fifth (blind)
-    P 0.744 R 0.681 (session 4's store: 0.559 / 0.702)."""
+    writer, a labelled pair joined when both passages' reports are sources of one stored event (a
+    passage no longer read as an event joins nothing). Session 5 (second round): fourth set
+    P 0.900 R 0.730, fifth P 0.750 R 0.702 (session 4's store: 0.559 / 0.702), sixth (blind,
+    measured once) P 0.833 R 0.714 (session 4's store: 0.700 / 0.750)."""
     run, decide = store_decider(CORPUS)
-    for which, precision, recall in (("fourth", 0.83, 0.72), ("fifth", 0.74, 0.68)):
-        current, _ = reextract(load_pairs(which), run)
+    for which, precision, recall in (("fourth", 0.90, 0.73), ("fifth", 0.75, 0.70), ("sixth", 0.83, 0.71)):
+        current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])
         assert result["recall"] >= recall, (which, result["recall"])
@@ -394,15 +410,45 @@ def test_dedupe_a_report_joins_two_stored_events_only_when_they_are_one_incident
     east = make_event(latitude=35.80, longitude=36.62, admin2="B", location="East", geo_precision=2)
     middle = make_event(latitude=35.80, longitude=36.56, admin2="C", location="Middle", geo_precision=2)
     assert same_incident(west, middle).same and same_incident(east, middle).same
-    assert not may_join(west, east, middle)  # 10.8 km apart: two incidents, the report does not make them one
-    assert may_join(west, west.model_copy(update={"location": "West 2"}), middle)
+    assert not may_join(west, east)  # 10.8 km apart: two incidents, the report does not make them one
+    assert may_join(west, west.model_copy(update={"location": "West 2"}))
     far_east = east.model_copy(update={"longitude": 36.74})  # ~21.7 km from West: over 15 km
     chemical = [e.model_copy(update=_CHEMICAL) for e in (west, far_east, middle)]
-    assert not same_incident(chemical[0], chemical[1]).same
-    assert may_join(*chemical)  # a chemical attack is one act: its reports join
-    assert not may_join(chemical[0], chemical[1], middle)  # not through a report of another act
+    assert not may_join(chemical[0], chemical[1])  # no chain, even of a chemical attack
+
+
+def test_dedupe_two_reports_of_a_chemical_attack_may_name_different_perpetrators() -> None:
+    regime = make_event(**_CHEMICAL)
+    rebels = make_event(actor1="Jaish al-Islam", inter1="Rebel group", actor2="Free Syrian Army", **_CHEMICAL)
+    assert same_incident(regime, rebels).same
+    assert same_incident(make_event(), rebels.model_copy(update={"event_type": "Battles",
+                                                                 "sub_event_type": "Armed clash"})).reason == "actors"
 
 
 def test_dedupe_one_report_per_article_except_for_a_chemical_attack() -> None:
     assert one_report_per_article(make_event())
     assert not one_report_per_article(make_event(**_CHEMICAL))
+
+
+def test_dedupe_a_share_of_a_region_or_a_few_days_is_a_campaign_not_one_day() -> None:
+    # t046, f002: the army's "70% of Ghouta" and "a third of Ghouta in a few days" against one
+    # day's capture of two towns
+    from rasd.extract.clarity import classify
+
+    assert classify("وكانت القيادة العامة للجيش أعلنت استعادة السيطرة على أكثر من 70 بالمئة من مناطق الغوطة "
+                    "الشرقية.", 2).summary
+    assert classify("استعادت الحكومة في بضعة أيام السيطرة على ثلث الغوطة الشرقية.", 2).summary
+    assert not classify("استعاد الجيش السوري السيطرة السبت على بلدتي سقبا وكفر بطنا في الغوطة الشرقية.", 1).summary
+
+
+def test_dedupe_an_arrest_and_an_abduction_of_one_act_are_one_type() -> None:
+    arrest = make_event(event_type="Strategic developments", sub_event_type="Arrests", actor2="")
+    abduction = make_event(event_type="Violence against civilians", sub_event_type="Abduction/forced disappearance",
+                           actor1="Unidentified Armed Group (Syria)", actor2="")
+    assert same_incident(arrest, abduction).same
+    merged = merge_events(abduction, arrest, 1)
+    assert (merged.event_type, merged.sub_event_type, merged.actor1) == (
+        "Strategic developments", "Arrests", "Military Forces of Syria")
+    # a named abductor that is not the arresting force: two acts
+    rebels = abduction.model_copy(update={"actor1": "Hayat Tahrir al-Sham"})
+    assert same_incident(arrest, rebels).reason == "actors"

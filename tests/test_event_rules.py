@@ -354,3 +354,18 @@ def test_a_suspended_bombardment_and_a_possible_chemical_attack_are_not_events(f
     possible = ("يشار إلى أنه يزداد الحديث حاليا بشأن احتمال شن القوات السورية هجوما على إدلب، وقد تستخدم فيه "
                 "الأسلحة الكيماوية.")
     assert not [e for e in _coded(full_extractor, possible, dt.date(2018, 9, 11)) if e.sub_event_type == "Chemical weapon"]
+
+
+def test_a_habitual_wave_or_the_measures_against_it_are_not_an_event(full_extractor):
+    # ant-SK-middleEast-205-20180310, snn-2015-08-07-0464, ant-SK-middleEast-2901-20180714
+    relentless = "وسط غارات جوية لا تهدأ على الغوطة الشرقية، تحدى طفل سوري عمره 15 عاما القصف."
+    assert not [e for e in _coded(full_extractor, relentless, dt.date(2018, 3, 10))
+                if e.evidence["trigger"].text == "غارات جوية"]
+    wave = "وقد عمت المظاهرات المدن العراقية وبالذات بغداد والبصرة."
+    assert not _coded(full_extractor, wave, dt.date(2015, 8, 7))
+    measures = ("أعلنت الحكومة العراقية، مساء السبت، اتخاذ إجراءات تنموية لاحتواء الاحتجاجات في جنوب العراق "
+                "ولا سيما في محافظة البصرة.")
+    assert not _coded(full_extractor, measures, dt.date(2018, 7, 14))
+    # one day's protest is still one
+    day = "وخرجت مظاهرة في منفذ سفوان الحدودي مع الكويت في مدينة البصرة السبت."
+    assert {e.sub_event_type for e in _coded(full_extractor, day, dt.date(2018, 7, 14))} == {"Peaceful protest"}

@@ -145,13 +145,14 @@ def test_store_takes_two_reports_of_one_article_of_a_chemical_attack(db_url: str
 
 def test_store_bridging_report_merges_two_stored_events_and_records_the_deletion(db_url: str) -> None:
     store = Store.open(db_url)
-    # Two reports of a chemical attack ~21.7 km apart (one act within 15 km: two events), and a
-    # report ~10.8 km from each: a chemical attack is one act, so it joins them (``may_join``).
-    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", **CHEMICAL)
-    east = make_event(latitude=35.80, longitude=36.74, admin2="B", location="East", **CHEMICAL)
-    middle = make_event(latitude=35.80, longitude=36.62, admin2="C", location="Middle", **CHEMICAL)
-    extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle]})
-    store.ingest([make_article("a1"), make_article("a2")], extract)
+    # Two records of one article, kept apart (one stored event takes one report of an article),
+    # though the rule finds them one incident; a report of another article matches both and
+    # joins them (``may_join``: they are the same incident by the rule).
+    west = make_event(location="West")
+    east = make_event(location="East", latitude=35.8140)
+    middle = make_event(location="Middle", latitude=35.8139)
+    extract = stub_extractor({"a1": [west, east], "a3": [middle]})
+    store.ingest([make_article("a1")], extract)
     assert sorted(e.event_id_cnty for e in store.events()) == ["SYR1", "SYR2"]
     counts = store.ingest([make_article("a3")], extract)
     assert counts.stored_merged == 1
@@ -191,15 +192,15 @@ def test_store_bridging_a_reviewed_candidate_withdraws_it_with_its_queue_entry(d
     from rasd.store import review
 
     store = Store.open(db_url)
-    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", **CHEMICAL)
+    west = make_event(location="West")
     unlocated = make_event(status="candidate", reason="unlocated", latitude=None, longitude=None, location="",
-                           geo_precision=None, event_type="Explosions/Remote violence", sub_event_type="Chemical weapon")
-    middle = make_event(latitude=35.80, longitude=36.62, admin2="C", location="Middle", **CHEMICAL)
-    extract = stub_extractor({"a1": [west], "a2": [unlocated], "a3": [middle]})
-    store.ingest([make_article("a1"), make_article("a2")], extract)
-    # an analyst places the candidate 21.7 km east of the event: an event of its own (too far to merge)
-    east = Place(id="east", name="East", name_ar="الشرق", country="SY", admin1="Idleb", lat=35.80, lon=36.74,
-                 kind="district", admin2="B")
+                           geo_precision=None)
+    middle = make_event(location="Middle", latitude=35.8139)
+    # the candidate is a record of the event's own article: placed, it stays an event of its own
+    extract = stub_extractor({"a1": [west, unlocated], "a3": [middle]})
+    store.ingest([make_article("a1")], extract)
+    east = Place(id="east", name="East", name_ar="الشرق", country="SY", admin1="Idleb", lat=35.8140, lon=36.6097,
+                 kind="town", admin2="Ariha")
     assert review.place(store, "SYR2", east).event_id_cnty == "SYR2"
     # a report between the two bridges them; the younger, once a candidate, is withdrawn with its
     # (resolved) queue entry, which would otherwise still point at it

@@ -108,7 +108,7 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
                 report_of[(article_id, index)] = event_id
                 continue
             kept, *others = matches
-            others = [other for other in others if may_join(stored[kept], stored[other], event)]
+            others = [other for other in others if may_join(stored[kept], stored[other])]
             merged, reports[kept] = merge_events(stored[kept], event, 0), reports[kept] + 1
             for other in others:
                 merged, reports[kept] = merge_events(merged, stored.pop(other), 0), reports[kept] + reports.pop(other)
@@ -142,16 +142,15 @@ def test_store_writer_equals_the_rule_applied_event_by_event(tmp_path: Path, cor
 
 @pytest.mark.parametrize("backend", STORE_BACKENDS)
 def test_store_writer_reports_of_one_batch_merge_as_across_batches(backend: str, tmp_path: Path) -> None:
-    # Two reports of a chemical attack (a unique act: one act within 15 km) ~21.7 km apart, and a
-    # report between them, ~10.8 km from each, that bridges them (``may_join``).
-    chemical = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon", "geo_precision": 2}
-    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", **chemical)
-    east = make_event(latitude=35.80, longitude=36.74, admin2="B", location="East", **chemical)
-    middle = make_event(latitude=35.80, longitude=36.62, admin2="C", location="Middle", **chemical)
-    again = make_event(event_date=DAY + dt.timedelta(days=1), latitude=35.80, longitude=36.62, admin2="C",
-                       location="Middle", source="SANA", **chemical)
-    extract = stub_extractor({"a1": [west], "a2": [east], "a3": [middle], "a4": [again]})
-    articles = [make_article(f"a{i}") for i in range(1, 5)]
+    # "Near" a town: the 10 km radius applies. West and east are one incident by the rule but two
+    # records of one article (kept apart); middle, of another article, bridges them (``may_join``).
+    west = make_event(latitude=35.80, longitude=36.50, admin2="A", location="West", geo_precision=2)
+    east = make_event(latitude=35.80, longitude=36.55, admin2="B", location="East", geo_precision=2)
+    middle = make_event(latitude=35.80, longitude=36.53, admin2="C", location="Middle", geo_precision=2)
+    again = make_event(event_date=DAY + dt.timedelta(days=1), latitude=35.80, longitude=36.53, admin2="C",
+                       location="Middle", geo_precision=2, source="SANA")
+    extract = stub_extractor({"a1": [west, east], "a3": [middle], "a4": [again]})
+    articles = [make_article(f"a{i}") for i in (1, 3, 4)]
     dumps = []
     for batch_size, url in databases_by_batch_size(backend, tmp_path):
         store = Store.open(url)

@@ -38,9 +38,13 @@ see build_pairs.py), among the current records of the same article (``doc_id``):
    (a record merged from several sentences may now take its source sentence from another);
 4. none of these: the record is *lost* (the extractor no longer reads an event there).
 
-When several records qualify at the first level that has any (one sentence split into one event
-per place), the tie is broken by agreement with the labelled record: the same place, then the
-same sub-event type, then the same date, then article order. A record that is now a candidate
+When none of the records of the first level that has any is at the labelled place but a record
+of a later level is, with the labelled sub-event type, that one is taken (a list of places split
+by other triggers). When several
+records qualify at the first level that has any (one sentence split into one event per place),
+the tie is broken by agreement with the labelled record: the same place id, then the
+nearest place (place ids differ between gazetteer builds), then the same sub-event type, then the
+same date, then article order. A record that is now a candidate
 (unlocated, undated) still maps: the store would not merge it, and that is what it is scored as.
 """
 
@@ -48,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections import Counter
@@ -61,7 +66,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from rasd.schema import Event, Span  # noqa: E402
-from rasd.store.dedupe import store_decision  # noqa: E402
+from rasd.store.dedupe import haversine_km, store_decision  # noqa: E402
 
 # $RASD_SHARED (relative to the repository, as the Makefile reads it), else ../shared
 SHARED = ROOT / os.environ.get("RASD_SHARED", "../shared")
@@ -190,24 +195,46 @@ def map_record(labelled: dict, events: Iterable[Event], text: str) -> Mapped:
         ("sentence", lambda e: (span := sentence_span(e, text)) is not None and _overlaps(span, sentence)),
         ("evidence", lambda e: any(sentence[0] <= s.start and s.end <= sentence[1] for s in e.evidence.values())),
     ]
-    for how, test in levels:
+    for level, (how, test) in enumerate(levels):
         found = [(i, e) for i, e in enumerate(own) if test(e)]
+        if found and not any(e.place_id == labelled["place_id"] for _, e in found):
+            # the labelled place is now read with another trigger of the same sentence (a list of
+            # places split differently): that record is the passage's record at that place
+            for _, later in levels[level + 1:]:
+                same_place = [(i, e) for i, e in enumerate(own) if later(e) and e.place_id == labelled["place_id"]
+                              and e.sub_event_type == labelled["sub_event_type"]]
+                if same_place:
+                    found = same_place
+                    break
         if found:
             _, best = min(found, key=lambda item: (
-                item[1].place_id != labelled["place_id"], item[1].sub_event_type != labelled["sub_event_type"],
+                item[1].place_id != labelled["place_id"], _km_from(item[1], labelled),
+                item[1].sub_event_type != labelled["sub_event_type"],
                 _plain_date(item[1]) != labelled["event_date"], item[0]))
             return Mapped(best, how)
     return Mapped(None, "lost")
+
+
+def _km_from(event: Event, labelled: dict) -> float:
+    """How far the record's place is from the labelled record's (whole km; unplaced: infinite).
+    Place ids change with the gazetteer build (the built index and the TSV name some towns by
+    different ids), so a sentence split into one record per place is matched by distance."""
+    if None in (event.latitude, event.longitude, labelled.get("latitude"), labelled.get("longitude")):
+        return math.inf
+    return round(haversine_km(event.latitude, event.longitude, labelled["latitude"], labelled["longitude"]))
 
 
 def _plain_date(event: Event) -> str | None:
     return event.event_date.isoformat() if event.event_date else None
 
 
-def reextract(pairs: list[dict], run: Callable[[str], tuple[str, list[Event]]]) -> tuple[list[dict], dict[str, object]]:
+def reextract(pairs: list[dict], run: Callable[[str], tuple[str, list[Event]]], keep_lost: bool = False
+              ) -> tuple[list[dict], dict[str, object]]:
     """The pairs whose two records both map, with the current records in place of the frozen
     ones (``current_a``/``current_b``), and how the records mapped. ``run(doc_id)`` codes one
-    article with the current extractor: (its prepared text, its events)."""
+    article with the current extractor: (its prepared text, its events). With ``keep_lost``, the
+    pairs with a lost record too (its current record None): the store has no report of that
+    passage, so it cannot join the pair (``store_decider``)."""
     coded: dict[str, tuple[str, list[Event]]] = {}
     # by the whole frozen record: one sentence split into two places gives two records with the
     # same trigger, told apart by their place
@@ -226,7 +253,7 @@ def reextract(pairs: list[dict], run: Callable[[str], tuple[str, list[Event]]]) 
                 mapped[key] = map_record(record, events, text)
                 records[key] = record
             current[side] = mapped[key].event
-        if current["a"] is not None and current["b"] is not None:
+        if keep_lost or (current["a"] is not None and current["b"] is not None):
             out.append({**pair, "current_a": current["a"], "current_b": current["b"]})
     hows = Counter(m.how for m in mapped.values())
     summary = {
@@ -249,8 +276,9 @@ def _changed(record: dict, event: Event) -> bool:
 def store_decider(corpus: Path = DEFAULT_CORPUS, gazetteer: Path = DEFAULT_GAZETTEER
                   ) -> tuple[Callable[[str], tuple[str, list[Event]]], Callable[[dict], tuple[bool, str]]]:
     """The whole corpus ingested into a new SQLite store by ``Store.ingest`` (the writer, batches
-    of 500, corpus order), and ``(run, decide)``: ``run`` for ``reextract``, and ``decide(pair)``
-    on a re-extracted pair: joined when the stored reports of its two records (by article and
+    of 500, corpus order), and ``(run, decide)``: ``run`` for ``reextract`` (with ``keep_lost``),
+    and ``decide(pair)`` on a re-extracted pair: not joined when a passage is no longer read as an
+    event (lost), else joined when the stored reports of its two records (by article and
     event index: ``event_sources``) belong to one stored event. Unlike ``store_decision`` this sees
     everything the writer does: one stored event takes at most one report of an article, merges
     chain through other articles, and the order of arrival decides which report matches first."""
@@ -293,6 +321,8 @@ def store_decider(corpus: Path = DEFAULT_CORPUS, gazetteer: Path = DEFAULT_GAZET
         return owner.get((event.doc_id, index))
 
     def decide(pair: dict) -> tuple[bool, str]:
+        if pair["current_a"] is None or pair["current_b"] is None:
+            return False, "store: a passage no longer read as an event"
         id_a, id_b = stored_id(pair["current_a"]), stored_id(pair["current_b"])
         same = id_a is not None and id_a == id_b
         return same, f"store: {id_a}" if same else f"store: {id_a} / {id_b}"
@@ -353,7 +383,7 @@ def main() -> None:
     if args.store:
         run, decide = store_decider(args.corpus, args.gazetteer)
         for which in SETS if args.set == "all" else (args.set,):
-            current, mapping = reextract(load_pairs(which), run)
+            current, mapping = reextract(load_pairs(which), run, keep_lost=True)
             result = score(current, decide)
             for error in result.pop("errors"):  # type: ignore[attr-defined]
                 print(which, "store", *error, sep="\t")

@@ -59,7 +59,9 @@ _BACKGROUND_GOVERNORS = {"بعد", "منذ", "عقب", "اثر", "قبل", "ضد
                          "مشيره الي", "اشار الي", "اشارت الي", "رغم", "برغم", "بالرغم من", "علي الرغم من",
                          "الرغم من", "المسوول عن", "المسووليه عن", "مسووليه", "بشان", "حول", "بخصوص", "التعامل مع", "للتعامل مع",
                          # "ببرنامج السلاح الكيميائي": a programme or a stockpile, not a use
-                         "برنامج", "ببرنامج", "لبرنامج", "برامج", "مخزون", "مخزونات", "ترسانه", "بترسانه"}
+                         "برنامج", "ببرنامج", "لبرنامج", "برامج", "مخزون", "مخزونات", "ترسانه", "بترسانه",
+                         # "لاحتواء الاحتجاجات": measures against a wave of protests, not one
+                         "احتواء", "لاحتواء", "امتصاص", "لامتصاص"}
 _BOMBARDMENT = {"Air/drone strike", "Shelling/artillery/missile attack"}
 SD_WITHOUT_COUNTERPART = {"Change to group/activity", "Headquarters or base established", "Disrupted weapons use"}
 _FUTURE_EXCEPTIONS = {"سياره", "سيارات", "سيطره", "سيطرت", "سيطر", "سته", "سنه", "سنوات", "سيده", "سيدات", "ستين",

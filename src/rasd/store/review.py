@@ -235,9 +235,8 @@ def _dedupe(store: Store, s: Session, row: EventRow, now: int, analyst: str) -> 
     if not matches:
         return row
     # the report joins the oldest match, and others only when they are one incident with it (may_join)
-    report = event_from_row(row)
     first, *rest = matches
-    matches = [first, *(m for m in rest if may_join(event_from_row(first), event_from_row(m), report))]
+    matches = [first, *(m for m in rest if may_join(event_from_row(first), event_from_row(m)))]
     kept, *others = sorted([row, *matches], key=lambda r: _sequence_number(r.event_id_cnty))
     now = max(now, (kept.timestamp or 0) + 1)
     merged = event_from_row(kept)

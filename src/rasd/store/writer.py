@@ -372,7 +372,7 @@ class BatchWrite:
             return
         counts.events_merged += 1
         (kept_id, kept), *others = matches
-        others = [(other_id, other) for other_id, other in others if may_join(kept.event, other.event, event)]
+        others = [(other_id, other) for other_id, other in others if may_join(kept.event, other.event)]
         merged = merge_events(kept.event, event, now)
         kept.report_count += 1
         for other_id, other in others:
