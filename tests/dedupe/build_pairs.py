@@ -19,6 +19,14 @@
     python tests/dedupe/build_pairs.py --set sixth      the sixth, measure-only set (seed 20270101):
         -> tests/dedupe/sixth/to_label.txt, tests/dedupe/sixth/pairs_unlabelled.jsonl
 
+    python tests/dedupe/build_pairs.py --set seventh    the seventh, measure-only set (seed 20270115):
+        -> tests/dedupe/seventh/to_label.txt, tests/dedupe/seventh/pairs_unlabelled.jsonl
+
+The seventh set (session 7) is drawn exactly as the sixth (same strata, sizes 60/45/20/20/10 and
+caps, pair ids ``y001``...) with a new seed (20270115), leaving out every pair of articles the first
+six sets have. Pools after the exclusions: 16,007 ``rule-match``, 56,778 ``near-miss``, 3,455
+``other-type``, 9 ``background`` (3 left by the caps) and 1,235 ``summary`` pairs: 138 pairs drawn.
+
 The sixth set (session 6) is drawn exactly as the fifth (same strata, sizes 60/45/20/20/10 and
 caps, pair ids ``x001``...) with a new seed, leaving out every pair of articles the first five
 sets have. Pools after the exclusions: 14,332 ``rule-match``, 60,368 ``near-miss``, 3,732
@@ -105,12 +113,15 @@ FIFTH = {**FOURTH, "seed": 20261225, "strata": {"rule-match": 60, "near-miss": 4
                                                  "background": 20, "summary": 10}}
 # The sixth set: drawn exactly as the fifth, with a new seed, leaving out the first five sets' pairs.
 SIXTH = {**FIFTH, "seed": 20270101}
+# The seventh set: drawn exactly as the sixth, with a new seed, leaving out the first six sets' pairs.
+SEVENTH = {**SIXTH, "seed": 20270115}
 # the pair-id prefix of each set
-PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x"}
+PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y"}
 # the sets drawn before each set, whose pairs of articles it leaves out
 EARLIER = {"first": (), "second": ("first",), "third": ("first", "second"),
            "fourth": ("first", "second", "third"), "fifth": ("first", "second", "third", "fourth"),
-           "sixth": ("first", "second", "third", "fourth", "fifth")}
+           "sixth": ("first", "second", "third", "fourth", "fifth"),
+           "seventh": ("first", "second", "third", "fourth", "fifth", "sixth")}
 
 
 def main() -> None:
@@ -121,9 +132,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--set", choices=tuple(PREFIX), default="first")
     args = parser.parse_args()
-    third = args.set in ("third", "fourth", "fifth", "sixth")  # the fourth to sixth sets are drawn as the third
+    third = args.set in ("third", "fourth", "fifth", "sixth", "seventh")  # the fourth to seventh: drawn as the third
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
-    config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH}.get(args.set, THIRD if third else SECOND)
+    config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH,
+              "seventh": SEVENTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE

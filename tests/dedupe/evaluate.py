@@ -10,6 +10,7 @@
                                                     round: measure only)
     python tests/dedupe/evaluate.py --set fifth     the fifth set (tests/dedupe/fifth/, session 5: measure only)
     python tests/dedupe/evaluate.py --set sixth     the sixth set (tests/dedupe/sixth/, session 6: measure only)
+    python tests/dedupe/evaluate.py --set seventh   the seventh set (tests/dedupe/seventh/, session 7: measure only)
     python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
                                                     a new SQLite store (in corpus order, as ``rasd ingest``
                                                     would), a pair joined when its two passages' reports
@@ -76,7 +77,8 @@ DEFAULT_GAZETTEER = SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz"
 
 SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl",
         "third": HERE / "third" / "pairs.jsonl", "fourth": HERE / "fourth" / "pairs.jsonl",
-        "fifth": HERE / "fifth" / "pairs.jsonl", "sixth": HERE / "sixth" / "pairs.jsonl"}
+        "fifth": HERE / "fifth" / "pairs.jsonl", "sixth": HERE / "sixth" / "pairs.jsonl",
+        "seventh": HERE / "seventh" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:
