@@ -303,9 +303,11 @@ def _frozen_score(pairs):  # type: ignore[no-untyped-def]
 # - fifth (session 5, 137): the session-4 rule 0.538 / 0.745; round 1 0.552 / 0.787; round 2
 #   0.551 / 0.809 (errors never read).
 # - sixth (session 5, 138, measured once after round 2): 0.696 / 0.857 (session-4 rule 0.683 / 0.768).
+# - seventh (session 5, 138, drawn from the round-2 extractor, measured once): 0.565 / 0.780
+#   (session-4 rule 0.567 / 0.680).
 MEASURE_ONLY_FLOORS = [  # set, labelled pairs at least, precision, recall
     ("second", 120, 0.93, 0.85), ("third", 105, 0.82, 0.74), ("fourth", 105, 0.65, 0.81),
-    ("fifth", 135, 0.55, 0.80), ("sixth", 135, 0.69, 0.85),
+    ("fifth", 135, 0.55, 0.80), ("sixth", 135, 0.69, 0.85), ("seventh", 135, 0.56, 0.78),
 ]
 
 
@@ -325,9 +327,11 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     writer, a labelled pair joined when both passages' reports are sources of one stored event (a
     passage no longer read as an event joins nothing). Session 5 (second round): fourth set
     P 0.900 R 0.730, fifth P 0.750 R 0.702 (session 4's store: 0.559 / 0.702), sixth (blind,
-    measured once) P 0.833 R 0.714 (session 4's store: 0.700 / 0.750)."""
+    measured once) P 0.833 R 0.714 (session 4's store: 0.700 / 0.750), seventh (blind, measured
+    once) P 0.717 R 0.660 (session 4's store: 0.635 / 0.660)."""
     run, decide = store_decider(CORPUS)
-    for which, precision, recall in (("fourth", 0.90, 0.73), ("fifth", 0.75, 0.70), ("sixth", 0.83, 0.71)):
+    for which, precision, recall in (("fourth", 0.90, 0.73), ("fifth", 0.75, 0.70), ("sixth", 0.83, 0.71),
+                                     ("seventh", 0.71, 0.66)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])
