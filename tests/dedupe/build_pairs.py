@@ -4,30 +4,17 @@
         -> tests/dedupe/to_label.txt   (for the human labeller: both reports' sentences, never committed)
         -> tests/dedupe/pairs_unlabelled.jsonl  (the frozen coded fields of each pair, no article text)
 
-    python tests/dedupe/build_pairs.py --set second     the second, measure-only set (seed 20261128):
-        -> tests/dedupe/second/to_label.txt, tests/dedupe/second/pairs_unlabelled.jsonl
+    python tests/dedupe/build_pairs.py --set NAME       a measure-only set: second (seed 20261128), third
+                                                        (20261203), fourth (20261217), fifth (20261225),
+                                                        sixth (20270101), seventh (20270115)
+        -> tests/dedupe/NAME/to_label.txt, tests/dedupe/NAME/pairs_unlabelled.jsonl
 
-    python tests/dedupe/build_pairs.py --set third      the third, measure-only set (seed 20261203):
-        -> tests/dedupe/third/to_label.txt, tests/dedupe/third/pairs_unlabelled.jsonl
-
-    python tests/dedupe/build_pairs.py --set fourth     the fourth, measure-only set (seed 20261217):
-        -> tests/dedupe/fourth/to_label.txt, tests/dedupe/fourth/pairs_unlabelled.jsonl
-
-    python tests/dedupe/build_pairs.py --set fifth      the fifth, measure-only set (seed 20261225):
-        -> tests/dedupe/fifth/to_label.txt, tests/dedupe/fifth/pairs_unlabelled.jsonl
-
-    python tests/dedupe/build_pairs.py --set sixth      the sixth, measure-only set (seed 20270101):
-        -> tests/dedupe/sixth/to_label.txt, tests/dedupe/sixth/pairs_unlabelled.jsonl
-
-    python tests/dedupe/build_pairs.py --set seventh    the seventh, measure-only set (seed 20270115):
-        -> tests/dedupe/seventh/to_label.txt, tests/dedupe/seventh/pairs_unlabelled.jsonl
-
-The seventh set (session 7) is drawn exactly as the sixth (same strata, sizes 60/45/20/20/10 and
+The seventh set (session 5, third helper) is drawn exactly as the sixth (same strata, sizes 60/45/20/20/10 and
 caps, pair ids ``y001``...) with a new seed (20270115), leaving out every pair of articles the first
 six sets have. Pools after the exclusions: 16,007 ``rule-match``, 56,778 ``near-miss``, 3,455
 ``other-type``, 9 ``background`` (3 left by the caps) and 1,235 ``summary`` pairs: 138 pairs drawn.
 
-The sixth set (session 6) is drawn exactly as the fifth (same strata, sizes 60/45/20/20/10 and
+The sixth set (session 5, second helper) is drawn exactly as the fifth (same strata, sizes 60/45/20/20/10 and
 caps, pair ids ``x001``...) with a new seed, leaving out every pair of articles the first five
 sets have. Pools after the exclusions: 14,332 ``rule-match``, 60,368 ``near-miss``, 3,732
 ``other-type``, 12 ``background`` (3 left by the caps) and 927 ``summary`` pairs: 138 pairs drawn.
