@@ -57,6 +57,11 @@ The rule (issue 5; measured in docs/ACCURACY.md, "Deduplication"):
   Wednesday, Saqba retaken on Saturday and Sunday's summary; 1 true merge lost, Putin's truce
   requested on Monday for Tuesday). Not for a chemical attack.
 
+**Joins at the store.** A new report merges into the oldest stored event it is the same incident
+as; a stored event takes one report per article (``one_report_per_article``: the extractor splits
+on purpose), except for a chemical attack; a report that matches several stored events joins
+them only when they are one incident themselves (``may_join``: sameness is not transitive).
+
 A merge keeps the stored ``event_id_cnty``, appends the new source (ACLED's ``source`` is
 ``;``-separated), keeps the most precise place and the most precise date, and takes fatalities
 by ACLED's conservative rule (the lowest reported figure) while keeping UCDP's low/best/high.
@@ -259,11 +264,12 @@ def may_join(first: EventLike, other: EventLike) -> bool:
     """A report that is the same incident as two stored events (``first``, the one it merges into,
     and ``other``) joins them into one only when they are the same incident by the rule themselves
     (two stored events with reports of one article may be joined so: refusing that lost 8 true
-    joins and no false one on the design sets, session 5). Sameness is not transitive: a report known to the month and the region matches every day's event of the
-    campaign, and joining them all through it made one record of a month of fighting (session 5:
-    ingesting the development corpus withdrew 335 stored events that way, several into one
-    43-source "regains territory" event spanning 24 Feb to 1 Apr 2018, and the Douma attack's
-    main record was dated 20 March; docs/ACCURACY.md)."""
+    joins and no false one on the design sets, session 5). Sameness is not transitive: a report
+    known to the month and the region matches every day's event of the campaign, and joining them
+    all through it made one record of a month of fighting (session 5: ingesting the development
+    corpus withdrew 335 stored events that way, several into one 43-source "regains territory"
+    event spanning 24 Feb to 1 Apr 2018, and the Douma attack's main record was dated 20 March;
+    docs/ACCURACY.md)."""
     return same_incident(first, other).same
 
 
