@@ -6,8 +6,15 @@
 
     python tests/dedupe/build_pairs.py --set NAME       a measure-only set: second (seed 20261128), third
                                                         (20261203), fourth (20261217), fifth (20261225),
-                                                        sixth (20270101), seventh (20270115)
+                                                        sixth (20270101), seventh (20270115), eighth
+                                                        (20270201)
         -> tests/dedupe/NAME/to_label.txt, tests/dedupe/NAME/pairs_unlabelled.jsonl
+
+The eighth set (session 5, fourth helper) is drawn exactly as the seventh (same strata, sizes
+60/45/20/20/10 and caps, pair ids ``z001``...) with a new seed (20270201), leaving out every pair of
+articles the first seven sets have. Pools after the exclusions: 15,863 ``rule-match``, 56,394
+``near-miss``, 3,330 ``other-type``, 6 ``background`` (3 left by the caps) and 1,211 ``summary`` pairs:
+138 pairs drawn.
 
 The seventh set (session 5, third helper) is drawn exactly as the sixth (same strata, sizes 60/45/20/20/10 and
 caps, pair ids ``y001``...) with a new seed (20270115), leaving out every pair of articles the first
@@ -102,13 +109,17 @@ FIFTH = {**FOURTH, "seed": 20261225, "strata": {"rule-match": 60, "near-miss": 4
 SIXTH = {**FIFTH, "seed": 20270101}
 # The seventh set: drawn exactly as the sixth, with a new seed, leaving out the first six sets' pairs.
 SEVENTH = {**SIXTH, "seed": 20270115}
+# The eighth set: drawn exactly as the seventh, with a new seed, leaving out the first seven sets' pairs.
+EIGHTH = {**SEVENTH, "seed": 20270201}
 # the pair-id prefix of each set
-PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y"}
+PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y",
+          "eighth": "z"}
 # the sets drawn before each set, whose pairs of articles it leaves out
 EARLIER = {"first": (), "second": ("first",), "third": ("first", "second"),
            "fourth": ("first", "second", "third"), "fifth": ("first", "second", "third", "fourth"),
            "sixth": ("first", "second", "third", "fourth", "fifth"),
-           "seventh": ("first", "second", "third", "fourth", "fifth", "sixth")}
+           "seventh": ("first", "second", "third", "fourth", "fifth", "sixth"),
+           "eighth": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")}
 
 
 def main() -> None:
@@ -119,10 +130,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--set", choices=tuple(PREFIX), default="first")
     args = parser.parse_args()
-    third = args.set in ("third", "fourth", "fifth", "sixth", "seventh")  # the fourth to seventh: drawn as the third
+    third = args.set in ("third", "fourth", "fifth", "sixth", "seventh", "eighth")  # the fourth on: drawn as the third
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
     config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH,
-              "seventh": SEVENTH}.get(args.set, THIRD if third else SECOND)
+              "seventh": SEVENTH, "eighth": EIGHTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE

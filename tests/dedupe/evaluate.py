@@ -9,8 +9,12 @@
     python tests/dedupe/evaluate.py --set fourth    the fourth set (tests/dedupe/fourth/, session 4, second
                                                     round: measure only)
     python tests/dedupe/evaluate.py --set fifth     the fifth set (tests/dedupe/fifth/, session 5: measure only)
-    python tests/dedupe/evaluate.py --set sixth     the sixth set (tests/dedupe/sixth/, session 6: measure only)
-    python tests/dedupe/evaluate.py --set seventh   the seventh set (tests/dedupe/seventh/, session 7: measure only)
+    python tests/dedupe/evaluate.py --set sixth     the sixth set (tests/dedupe/sixth/, session 5, second helper:
+                                                    measure only)
+    python tests/dedupe/evaluate.py --set seventh   the seventh set (tests/dedupe/seventh/, session 5, third helper:
+                                                    measure only)
+    python tests/dedupe/evaluate.py --set eighth    the eighth set (tests/dedupe/eighth/, session 5, fourth helper:
+                                                    measure only)
     python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
                                                     a new SQLite store (in corpus order, as ``rasd ingest``
                                                     would), a pair joined when its two passages' reports
@@ -78,7 +82,7 @@ DEFAULT_GAZETTEER = SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz"
 SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl",
         "third": HERE / "third" / "pairs.jsonl", "fourth": HERE / "fourth" / "pairs.jsonl",
         "fifth": HERE / "fifth" / "pairs.jsonl", "sixth": HERE / "sixth" / "pairs.jsonl",
-        "seventh": HERE / "seventh" / "pairs.jsonl"}
+        "seventh": HERE / "seventh" / "pairs.jsonl", "eighth": HERE / "eighth" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:
