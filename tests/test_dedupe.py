@@ -305,9 +305,12 @@ def _frozen_score(pairs):  # type: ignore[no-untyped-def]
 # - sixth (session 5, 138, measured once after round 2): 0.696 / 0.857 (session-4 rule 0.683 / 0.768).
 # - seventh (session 5, 138, drawn from the round-2 extractor, measured once): 0.565 / 0.780
 #   (session-4 rule 0.567 / 0.680).
+# - eighth (session 5, 138, drawn from the final extractor, measured once): 0.537 / 0.818
+#   (session-4 rule 0.508 / 0.682).
 MEASURE_ONLY_FLOORS = [  # set, labelled pairs at least, precision, recall
     ("second", 120, 0.93, 0.85), ("third", 105, 0.82, 0.74), ("fourth", 105, 0.65, 0.81),
     ("fifth", 135, 0.55, 0.80), ("sixth", 135, 0.69, 0.85), ("seventh", 135, 0.56, 0.78),
+    ("eighth", 135, 0.53, 0.81),
 ]
 
 
@@ -328,10 +331,11 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     passage no longer read as an event joins nothing). Session 5 (second round): fourth set
     P 0.900 R 0.730, fifth P 0.750 R 0.702 (session 4's store: 0.559 / 0.702), sixth (blind,
     measured once) P 0.833 R 0.714 (session 4's store: 0.700 / 0.750), seventh (blind, measured
-    once) P 0.717 R 0.660 (session 4's store: 0.635 / 0.660)."""
+    once) P 0.717 R 0.660 (session 4's store: 0.635 / 0.660), eighth (blind, measured once)
+    P 0.681 R 0.727 (session 4's store: 0.600 / 0.682)."""
     run, decide = store_decider(CORPUS)
     for which, precision, recall in (("fourth", 0.90, 0.73), ("fifth", 0.75, 0.70), ("sixth", 0.83, 0.71),
-                                     ("seventh", 0.71, 0.66)):
+                                     ("seventh", 0.71, 0.66), ("eighth", 0.68, 0.72)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])
