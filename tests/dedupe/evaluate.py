@@ -288,7 +288,7 @@ def store_decider(corpus: Path = DEFAULT_CORPUS, gazetteer: Path = DEFAULT_GAZET
     event index: ``event_sources``) belong to one stored event. Unlike ``store_decision`` this sees
     everything the writer does: one stored event takes at most one report of an article, merges
     chain through other articles, and the order of arrival decides which report matches first."""
-    import shutil
+    import functools
     import tempfile
 
     from sqlalchemy import select
@@ -303,23 +303,16 @@ def store_decider(corpus: Path = DEFAULT_CORPUS, gazetteer: Path = DEFAULT_GAZET
     extractor = Extractor(get_gazetteer(gazetteer))
     with open(corpus, encoding="utf-8") as handle:
         articles = [a for a in read_jsonl_articles(handle) if not isinstance(a, ArticleRejected)]
-    by_id = {a.id: a for a in articles}
-    folder = tempfile.mkdtemp(prefix="rasd-dedupe-eval-")
-    store = Store.open(f"sqlite:///{folder}/eval.db")
-    store.ingest((Incoming(a, "corpus") for a in articles), lambda a: extractor.run(a).events)
-    with store.session() as s:
-        owner = {(row.article_id, row.event_index): row.event_id_cnty
-                 for row in s.execute(select(EventSourceRow.article_id, EventSourceRow.event_index,
-                                             EventSourceRow.event_id_cnty))}
-    store.close()
-    shutil.rmtree(folder, ignore_errors=True)  # everything needed is in ``owner``
-    coded: dict[str, tuple[str, list[Event]]] = {}
-
-    def run(doc_id: str) -> tuple[str, list[Event]]:
-        if doc_id not in coded:
-            article = by_id[doc_id]
-            coded[doc_id] = (extractor.prepare_text(article).text, extractor.run(article).events)
-        return coded[doc_id]
+    with tempfile.TemporaryDirectory(prefix="rasd-dedupe-eval-") as folder:  # all needed is kept in ``owner``
+        store = Store.open(f"sqlite:///{folder}/eval.db")
+        store.ingest((Incoming(a, "corpus") for a in articles), lambda a: extractor.run(a).events)
+        with store.session() as s:
+            owner = {(row.article_id, row.event_index): row.event_id_cnty
+                     for row in s.execute(select(EventSourceRow.article_id, EventSourceRow.event_index,
+                                                 EventSourceRow.event_id_cnty))}
+        store.close()
+    # cached: ``stored_id`` finds a record by identity in the list ``reextract`` mapped it from
+    run = functools.cache(corpus_runner({a.id: a for a in articles}, extractor=extractor))
 
     def stored_id(event: Event) -> str | None:
         events = run(event.doc_id)[1]

@@ -243,17 +243,16 @@ def same_place(a: EventLike, b: EventLike) -> str | None:
     reports of an act of ``UNIQUE_ACT_TYPES`` agree within ``UNIQUE_ACT_KM`` (session 5)."""
     if a.country != b.country or not a.country:
         return None
-    placed = None not in (a.latitude, a.longitude, b.latitude, b.longitude)
-    if a.geo_precision == 1 and b.geo_precision == 1 and placed and within_km(
-            a.latitude, a.longitude, b.latitude, b.longitude, SAME_TOWN_KM):  # type: ignore[arg-type]
-        return "same town"
-    if placed and unique_act(a) and unique_act(b) and within_km(
-            a.latitude, a.longitude, b.latitude, b.longitude, UNIQUE_ACT_KM):  # type: ignore[arg-type]
-        return "unique act"
-    if a.geo_precision == 1 and b.geo_precision == 1 and placed:
-        return None
-    if a.latitude is not None and a.longitude is not None and b.latitude is not None and b.longitude is not None:
-        if within_km(a.latitude, a.longitude, b.latitude, b.longitude, NEAR_KM):
+    lat_a, lon_a, lat_b, lon_b = a.latitude, a.longitude, b.latitude, b.longitude
+    if lat_a is not None and lon_a is not None and lat_b is not None and lon_b is not None:
+        both_towns = a.geo_precision == 1 and b.geo_precision == 1
+        if both_towns and within_km(lat_a, lon_a, lat_b, lon_b, SAME_TOWN_KM):
+            return "same town"
+        if unique_act(a) and unique_act(b) and within_km(lat_a, lon_a, lat_b, lon_b, UNIQUE_ACT_KM):
+            return "unique act"
+        if both_towns:
+            return None  # two named towns further apart than one town
+        if within_km(lat_a, lon_a, lat_b, lon_b, NEAR_KM):
             return "10km"
     if a.admin1 and a.admin1 == b.admin1 and a.admin2 and a.admin2 == b.admin2:
         return "admin2"

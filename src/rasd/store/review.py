@@ -236,7 +236,8 @@ def _dedupe(store: Store, s: Session, row: EventRow, now: int, analyst: str) -> 
         return row
     # the report joins the oldest match, and others only when they are one incident with it (may_join)
     first, *rest = matches
-    matches = [first, *(m for m in rest if may_join(event_from_row(first), event_from_row(m)))]
+    first_event = event_from_row(first)
+    matches = [first, *(m for m in rest if may_join(first_event, event_from_row(m)))]
     kept, *others = sorted([row, *matches], key=lambda r: _sequence_number(r.event_id_cnty))
     now = max(now, (kept.timestamp or 0) + 1)
     merged = event_from_row(kept)
