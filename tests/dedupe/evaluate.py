@@ -82,7 +82,8 @@ DEFAULT_GAZETTEER = SHARED / "data/gazetteer/gazetteer_sy_iq.tsv.gz"
 SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl",
         "third": HERE / "third" / "pairs.jsonl", "fourth": HERE / "fourth" / "pairs.jsonl",
         "fifth": HERE / "fifth" / "pairs.jsonl", "sixth": HERE / "sixth" / "pairs.jsonl",
-        "seventh": HERE / "seventh" / "pairs.jsonl", "eighth": HERE / "eighth" / "pairs.jsonl"}
+        "seventh": HERE / "seventh" / "pairs.jsonl", "eighth": HERE / "eighth" / "pairs.jsonl",
+        "ninth": HERE / "ninth" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:
