@@ -201,6 +201,57 @@ def test_dates_month_only(raw: str, expected: dt.date) -> None:
     assert m.rule == "dates.month"
 
 
+@pytest.mark.parametrize(
+    ("raw", "published", "expected"),
+    [
+        # "last April" written in April is the April of the year before (v091: the US strike on
+        # Shayrat of April 2017, told in April 2018, was dated to April 2018)
+        ("قصف الجيش الأميركي قاعدة الشعيرات في أبريل الماضي", dt.date(2018, 4, 15), dt.date(2017, 4, 15)),
+        ("في نيسان الماضي", dt.date(2018, 4, 30), dt.date(2017, 4, 15)),
+        ("أبريل الماضي", dt.date(2018, 6, 2), dt.date(2018, 4, 15)),  # earlier this year: this year's
+        ("أواخر أيلول الماضي", dt.date(2018, 2, 1), dt.date(2017, 9, 30)),
+        ("في أبريل", dt.date(2018, 4, 15), dt.date(2018, 4, 15)),  # without الماضي: this month
+        ("في أبريل (نيسان) الماضي", dt.date(2018, 4, 15), dt.date(2017, 4, 15)),  # a gloss in brackets
+    ],
+)
+def test_dates_month_with_last_is_before_the_publication_month(raw: str, published: dt.date,
+                                                              expected: dt.date) -> None:
+    m = _one(raw, published)
+    assert m.date == expected
+    assert (m.time_precision, m.rule) == (3, "dates.month")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # the month glossed in brackets (the brackets are gone after normalisation) is one date:
+        # "(آذار) الماضي" is not a second, month-long one
+        ("في 24 مارس (آذار) الماضي", dt.date(2015, 3, 24)),
+        ("في 12 يونيو (حزيران) الماضي", dt.date(2015, 6, 12)),
+        ("في 9 أبريل/ نيسان الجاري", dt.date(2015, 4, 9)),
+    ],
+)
+def test_dates_day_month_with_a_glossed_month_is_one_date(raw: str, expected: dt.date) -> None:
+    m = _one(raw, dt.date(2015, 8, 1))
+    assert (m.date, m.rule) == (expected, "dates.day_month")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ووافقت على تدمير مخزونها في عام 2013 بعد وقوع هجوم", dt.date(2013, 7, 1)),
+        ("سيطرت الفصائل في العام 2015 على إدلب", dt.date(2015, 7, 1)),
+    ],
+)
+def test_dates_a_past_year_alone(raw: str, expected: dt.date) -> None:
+    m = _one(raw, dt.date(2018, 4, 9))
+    assert (m.date, m.time_precision, m.date_prec, m.rule) == (expected, 3, 5, "dates.year")
+
+
+def test_dates_the_current_year_alone_is_no_date() -> None:
+    assert _dates("في عام 2018 قصفت الطائرات", dt.date(2018, 4, 9)) == []
+
+
 def test_dates_bare_month_is_too_weak() -> None:
     assert _dates("زار آب المدينة") == []
 

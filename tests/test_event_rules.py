@@ -153,6 +153,22 @@ def test_an_old_event_retold_in_the_pluperfect_is_a_background_candidate(full_ex
     assert any(e.status == "event" and str(e.event_date) == "2015-07-21" for e in events)
 
 
+def test_an_event_told_with_a_past_year_only_is_history_not_an_event_of_the_day(full_extractor):
+    # the 2013 Ghouta attack named as the reason for a treaty (dev corpus, ant-FR-internationalNews-630):
+    # it was coded as a chemical attack near Damascus on the day of publication and joined the Douma one
+    text = ("ولطالما نفت دمشق الأمر، مؤكدة أنها دمرت ترسانتها الكيميائية إثر اتفاق روسي أمريكي في العام 2013 "
+            "بعد اتهامها بشن هجوم كيميائي قرب دمشق أودى بحياة المئات.")
+    events = _events(full_extractor, text, dt.date(2018, 4, 9))
+    assert events and all(e.status == "candidate" and e.reason == "background" for e in events)
+    assert all(str(e.event_date) == "2013-07-01" for e in events)
+
+
+def test_last_april_told_in_april_is_a_year_before(full_extractor):
+    text = "قصف الجيش الأميركي قاعدة الشعيرات الجوية في حمص في أبريل الماضي ردا على مجزرة خان شيخون."
+    events = _events(full_extractor, text, dt.date(2018, 4, 15))
+    assert events and all(e.event_date == dt.date(2017, 4, 15) for e in events)
+
+
 def test_an_attack_on_a_patrol_by_unknown_men_is_a_battle_in_the_city_named_before(full_extractor):
     text = ("وأعلنت قوى الأمن الداخلي في مدينة الرقة حالة الطوارئ.\n"
             "كما قتل الأحد الماضي 5 عناصر من الشرطة التابعة لقوات سوريا الديمقراطية، نتيجة استهداف دورية لهم في "

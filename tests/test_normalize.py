@@ -247,3 +247,41 @@ def test_is_arabic_threshold() -> None:
     text = "ab" + "ح"  # one third Arabic
     assert is_arabic(text, minimum_share=0.3) is True
     assert is_arabic(text, minimum_share=0.5) is False
+
+
+def test_words_matched_in_normalised_text_are_written_normalised() -> None:
+    """Regexes and word sets that the extractor matches against the normalised text must not hold a
+    character normalisation removes (أ إ آ ؤ ئ ى ة): such a word can never match ("أوائل" is read
+    "اوايل", "إسرائيلية" "اسراييليه"; both were missed until session 6)."""
+    import importlib
+    import re
+
+    removed = set("أإآؤئىة")
+    # matched against raw text, or normalised where used
+    raw = {("rasd.extract.dates", "names"), ("rasd.store.dedupe", "_DAY_WORDS"),
+           ("rasd.extract.numbers", "_HUNDRED_FORMS"), ("rasd.extract.numbers", "hundred")}
+
+    def strings(value: object):  # type: ignore[no-untyped-def]
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (set, frozenset, tuple, list)):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from strings(key)
+                yield from strings(item)
+
+    offenders = []
+    for name in ("rasd.extract.dates", "rasd.extract.events", "rasd.pipeline", "rasd.extract.clarity",
+                 "rasd.extract.fatalities", "rasd.extract.actors", "rasd.extract.places", "rasd.extract.numbers",
+                 "rasd.store.dedupe", "rasd.code", "rasd.extract.lexicons"):
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if attribute.startswith("__") or (name, attribute) in raw:
+                continue
+            texts = [value.pattern] if isinstance(value, re.Pattern) else list(strings(value))
+            bad = [t for t in texts if isinstance(t, str) and set(t) & removed and re.search("[\u0621-\u064a]", t)]
+            if bad:
+                offenders.append((name, attribute, bad[:3]))
+    assert offenders == []

@@ -43,20 +43,21 @@ _UNRESOLVED_VILLAGE = re.compile(r"(?<!\w)(?:[وبل]?ال)?(?:قريه|بلده
 _PARTIAL_NAME = re.compile(r" (?:ال)?(?:غربيه|شرقيه|شماليه|جنوبيه|غربي|شرقي|شمالي|جنوبي|كبري|صغري|فوقاني|تحتاني|قبليه|شرقاني|غرباني)(?!\w)")
 _VILLAGE_HEAD = re.compile(r"(?:قريه|بلده|قريتي|بلدتي|مزرعه)")
 _DISRUPTED = re.compile(r"(?<!\w)[وب]?(?:تدمير|دمرت|دمر|تفكيك|فككت|ابطال|ابطلت|احباط|احبطت|ضبط|ضبطت|اسقاط|اسقطت|اعتراض|اعترضت|تصدت|التصدي|تتصدي|يتصدي|تصدي)(?!\w)")
-_NATIONALITY_ISO = {
-    "روسي": "RU", "روسيه": "RU", "سوري": "SY", "سوريه": "SY", "تركي": "TR", "تركيه": "TR", "امريكي": "US",
-    "امريكيه": "US", "اميركي": "US", "اميركيه": "US", "اسرائيلي": "IL", "اسرائيليه": "IL", "ايراني": "IR",
-    "ايرانيه": "IR", "عراقي": "IQ", "عراقيه": "IQ",
-}
+# normalised (as the text they are matched in: "إسرائيلية" reads "اسراييليه")
+_NATIONALITY_ISO = {normalize(word): iso2 for word, iso2 in {
+    "روسي": "RU", "روسية": "RU", "سوري": "SY", "سورية": "SY", "تركي": "TR", "تركية": "TR", "أمريكي": "US",
+    "أمريكية": "US", "أميركي": "US", "أميركية": "US", "إسرائيلي": "IL", "إسرائيلية": "IL", "إيراني": "IR",
+    "إيرانية": "IR", "عراقي": "IQ", "عراقية": "IQ",
+}.items()}
 # after the trigger, optionally a descriptive word or two (جوية، مدفعي، مكثفة), then the nationality
 _NATIONALITY = re.compile(
-    r"(?:\s+(?:جويه|جوي|مدفعي|مدفعيه|صاروخي|صاروخيه|مكثفه|مكثف|عنيفه|عنيف|حربيه|جديده|متواصله|بطائرات|بطائره|مسيره|بريه))*"
+    r"(?:\s+(?:جويه|جوي|مدفعي|مدفعيه|صاروخي|صاروخيه|مكثفه|مكثف|عنيفه|عنيف|حربيه|جديده|متواصله|بطايرات|بطايره|مسيره|بريه))*"
     r"\s+(" + "|".join(_NATIONALITY_ISO) + r")(?!\w)")
 _NATIONALITY_TYPES = {"Air/drone strike", "Shelling/artillery/missile attack", "Chemical weapon", "Armed clash",
                       "Remote explosive/landmine/IED", "attack", "clash"}
 _AREA_EVENTS = {"Change to group/activity", "Non-violent transfer of territory"}
 _COUNTRY_NAMES = {iso2: name for iso2, (name, _) in COUNTRIES.items()}
-_DESTINATION = re.compile(r"(?<!\w)(?:باتجاه|نحو|الي|إلى|صوب)\s*$")
+_DESTINATION = re.compile(r"(?<!\w)(?:باتجاه|نحو|الي|صوب)\s*$")
 # words between a place and the larger one that contains it ("حي الكرادة وسط العاصمة بغداد")
 _CONTAINER_GAP = re.compile(r"(?<!\w)(?:وسط|العاصمه|عاصمه|مدينه|محافظه|قضاء|ناحيه|ريف|بريف|مركز|داخل)(?!\w)")
 # a lead that reports a running toll: "ارتفع عدد قتلى الاحتجاجات ... إلى 11"، "ارتفعت حصيلة ..."
@@ -617,6 +618,17 @@ class Extractor:
         # the trigger dates something else ("ومنذ بداية يوليو، خرج الآلاف" before it dates the event)
         usable = [d for d in dates if not d.future
                   and not (d.start > trigger[0] and _SINCE_BEFORE.search(m.norm, max(0, d.start - 8), d.start))]
+        if any(d.rule != "dates.year" for d in usable):
+            usable = [d for d in usable if d.rule != "dates.year"]  # a day or month of its own dates it
+        elif usable:
+            # "بعد اتهامها بشن هجوم كيميائي ... في العام 2013": only a past year; ACLED codes no
+            # event to the year, so it is history, kept for review
+            year = usable[0]
+            draft.date, draft.event_date = year, year.date
+            draft.time_precision, draft.date_prec = year.time_precision, year.date_prec
+            draft.candidate_reason = "background"
+            draft.explain["event_date"] = f"{year.rule} (a past year only: history)"
+            return
         if usable:
             before = [d for d in usable if d.start <= trigger[0]]
             chosen = before[-1] if before else usable[0]

@@ -20,6 +20,10 @@
                                                     would), a pair joined when its two passages' reports
                                                     end up sources of one stored event
 
+A set with a ``validity.tsv`` (blind judgments of each record: one specific act, dated and placed
+right) also gets ``store_valid_records``: the store's figure on the pairs whose two current records
+are both judged valid, i.e. the merge decision itself, apart from the extractor's errors.
+
 A pair counts as joined when the store joins the two records (``rasd.store.dedupe.store_decision``):
 two events merged, or a re-telling (``background`` candidate) attached to an event as one more
 source of it; a record stored as a candidate is joined to nothing else.
@@ -88,6 +92,37 @@ SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl"
 
 def load_pairs(which: str = "first") -> list[dict]:
     return [json.loads(line) for line in SETS[which].read_text(encoding="utf-8").splitlines() if line]
+
+
+def load_validity(which: str) -> dict[str, dict[str, tuple[bool, str]]]:
+    """The set's blind validity judgments (``NAME/validity.tsv``, when there is one): per pair id and
+    side ("a", "b"), whether the record judged was valid (one specific act, dated and placed
+    right) and what was judged (``event_date|location``)."""
+    path = SETS[which].parent / "validity.tsv"
+    if which == "first" or not path.exists():
+        return {}
+    out: dict[str, dict[str, tuple[bool, str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pair_id, a_valid, b_valid, a_judged, b_judged = line.split("\t")[:5]
+        out[pair_id] = {"a": (a_valid == "1", a_judged), "b": (b_valid == "1", b_judged)}
+    return out
+
+
+def both_valid(pair: dict, validity: dict[str, dict[str, tuple[bool, str]]]) -> bool:
+    """Whether both of a re-extracted pair's current records are judged valid: each record as it
+    was judged (the same date and place now) and judged a valid record. The merge decision proper
+    is scored on these pairs: on the others the extractor, not the merge, has already erred."""
+    judged = validity.get(pair["pair_id"])
+    if judged is None:
+        return False
+    for side in ("a", "b"):
+        event = pair[f"current_{side}"]
+        valid, fields = judged[side]
+        if event is None or not valid or f"{event.event_date}|{event.location}" != fields:
+            return False
+    return True
 
 
 def as_event(fields: dict, text: str | None = None) -> Event:
@@ -387,8 +422,12 @@ def main() -> None:
             result = score(current, decide)
             for error in result.pop("errors"):  # type: ignore[attr-defined]
                 print(which, "store", *error, sep="\t")
-            print(which, json.dumps({"mapping": mapping, "store": result, "store_halves": {
-                name: _short(score(half, decide)) for name, half in halves(current).items()}}))
+            out = {"mapping": mapping, "store": result, "store_halves": {
+                name: _short(score(half, decide)) for name, half in halves(current).items()}}
+            validity = load_validity(which)
+            if validity:  # the merge decision proper: pairs of two records judged valid
+                out["store_valid_records"] = _short(score([p for p in current if both_valid(p, validity)], decide))
+            print(which, json.dumps(out))
         return
     if args.set == "all":
         parser.error("--set all goes with --store")

@@ -1,7 +1,8 @@
 """Event dates: find date phrases in normalised Arabic and resolve them against publication.
 
 Covers explicit dates with Levantine (كانون الثاني ... كانون الأول) and MSA (يناير ... ديسمبر)
-month names, with or without من and the year; numeric dates; weekdays (the most recent one on or
+month names, with or without من and the year (a month with الماضي: its last occurrence before
+publication's month); numeric dates; a past year alone ("عام 2013", rule ``dates.year``: history); weekdays (the most recent one on or
 before publication, strictly before with الماضي); اليوم، أمس، أول أمس، الليلة الماضية; "منذ ثلاثة
 أيام" (digits, words, dual); الأسبوع الماضي; الشهر الماضي; مطلع/منتصف/أواخر الشهر.
 
@@ -43,7 +44,7 @@ _PART_OF_DAY = r"(?:(?:صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظ
 
 _DAY_MONTH = re.compile(
     rf"{_B}(?:يوم\s+)?(?:ال)?(?P<day>[0-3]?\d)\s+(?:من\s+)?(?:شهر\s+)?(?P<month>{_MONTH})"
-    rf"(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام|سنه)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
+    rf"(?:\s*/\s*{_MONTH}|\s+{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام|سنه)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
 )
 _ORDINALS: dict[str, int] = {}
 for _value, _word in enumerate(["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن",
@@ -60,14 +61,18 @@ _ORDINALS[normalize("الحادي والثلاثين")] = 31
 _ORDINAL_ALT = "|".join(sorted((re.escape(w) for w in _ORDINALS), key=len, reverse=True))
 _ORDINAL_DAY = re.compile(
     rf"{_B}(?:يوم\s+|في\s+)?(?P<day>{_ORDINAL_ALT})\s+(?:من\s+)?(?:شهر\s+)?(?P<month>{_MONTH})"
-    rf"(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام|سنه)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
+    rf"(?:\s*/\s*{_MONTH}|\s+{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام|سنه)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
 )
 _NUMERIC = re.compile(r"(?<![\d/.-])(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{1,4})(?![\d/.-])")
 _MONTH_ONLY = re.compile(
-    rf"{_B}(?:و(?=(?:مطلع|بدايه|اوائل|منتصف|اواسط|اواخر|نهايه|خلال|في)\s))?"
-    rf"(?P<part>مطلع|بدايه|اوائل|اول|منتصف|اواسط|اواخر|نهايه|اخر|خلال|في)?\s*(?:شهر\s+)?"
-    rf"(?P<month>{_MONTH})(?:\s*/\s*{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام)?\s*(?P<year>(?:19|20)\d\d))?{_E}"
+    rf"{_B}(?:و(?=(?:مطلع|بدايه|اوايل|منتصف|اواسط|اواخر|نهايه|خلال|في)\s))?"
+    rf"(?P<part>مطلع|بدايه|اوايل|اول|منتصف|اواسط|اواخر|نهايه|اخر|خلال|في)?\s*(?:شهر\s+)?"
+    rf"(?P<month>{_MONTH})(?:\s*/\s*{_MONTH}|\s+{_MONTH})?(?:\s+(?:من\s+)?(?:عام|العام)?\s*(?P<year>(?:19|20)\d\d))?"
+    rf"(?P<last>\s+(?:الماضي|الفايت|المنصرم))?{_E}"
 )
+# "في العام 2013"، "عام 2014": a past year alone (no month) dates nothing ACLED can code (its coarsest
+# precision is the month): an event told with one is history, kept for review
+_YEAR_ONLY = re.compile(rf"{_B}(?:في\s+)?(?:عام|العام|سنه|السنه)\s+(?P<year>(?:19|20)\d\d){_E}")
 _RELATIVE_DAY = re.compile(
     rf"{_B}{_PART_OF_DAY}(?P<word>اول من امس|اول امس|امس الاول|الليله قبل الماضيه|امس|اليوم|الليله الماضيه|ليله امس|البارحه|يوم امس)"
     rf"(?:\s+(?P<weekday>{_WEEKDAY_ALT}))?{_E}"
@@ -76,7 +81,7 @@ _WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:يوم\s+)?(?P<weekday>{_WEEKDAY_A
 _TODAY_WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:اليوم|امس|يوم امس)\s+(?:يوم\s+)?(?P<weekday>{_WEEKDAY_ALT}){_E}")
 _AGO = re.compile(rf"{_B}(?:منذ|قبل)\s+(?P<count>(?:\S+\s+){{0,2}}?)(?P<unit>يوم|يوما|يومين|ايام|اسبوع|اسبوعا|اسبوعين|اسابيع|شهر|شهرا|شهرين|اشهر|شهور){_E}")
 _PERIOD = re.compile(
-    rf"{_B}(?P<part>مطلع|بدايه|اوائل|منتصف|اواسط|اواخر|نهايه)?\s*(?P<unit>الاسبوع|الشهر)\s+(?P<which>الماضي|الفايت|المنصرم|الجاري|الحالي)?{_E}"
+    rf"{_B}(?P<part>مطلع|بدايه|اوايل|منتصف|اواسط|اواخر|نهايه)?\s*(?P<unit>الاسبوع|الشهر)\s+(?P<which>الماضي|الفايت|المنصرم|الجاري|الحالي)?{_E}"
 )
 
 
@@ -104,11 +109,15 @@ def _latest_year_on_or_before(day: int, month: int, published: dt.date) -> dt.da
     return None
 
 
-def _month_date(month: int, year: int | None, part: str | None, published: dt.date) -> dt.date:
+def _month_date(month: int, year: int | None, part: str | None, published: dt.date, last: bool = False) -> dt.date:
+    """A month named without a day; with no year, its latest occurrence up to publication, or
+    strictly before publication's month when "الماضي" follows it ("أبريل الماضي" in April is
+    last year's April)."""
     if year is None:
-        year = published.year if month <= published.month else published.year - 1
+        year = published.year if month < published.month or (month == published.month and not last) \
+            else published.year - 1
     last = calendar.monthrange(year, month)[1]
-    if part in ("مطلع", "بدايه", "اوائل", "اول"):
+    if part in ("مطلع", "بدايه", "اوايل", "اول"):
         return dt.date(year, month, 1)
     if part in ("اواخر", "نهايه", "اخر"):
         return dt.date(year, month, last)
@@ -180,12 +189,17 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         except ValueError:
             continue
     for m in _scan(_MONTH_ONLY, norm, has_month):
-        if m["part"] is None and not m["year"]:
-            continue  # a bare month name is too weak (آب is also "father")
+        if m["part"] is None and not m["year"] and not m["last"]:
+            continue  # a bare month name is too weak (آب is also "father"); "آب الماضي" is not
         month = _MONTH_NAMES[m["month"]]
         year = int(m["year"]) if m["year"] else None
         start = m.start("part") if m["part"] and m["part"] not in ("خلال", "في") else m.start("month")
-        add(start, m.end(), _month_date(month, year, m["part"], published), 3, 4, "dates.month")
+        date = _month_date(month, year, m["part"], published, last=bool(m["last"]) and year is None)
+        add(start, m.end(), date, 3, 4, "dates.month")
+    for m in _scan(_YEAR_ONLY, norm, "عام" in norm or "سنه" in norm):
+        year = int(m["year"])
+        if year < published.year:  # the current year adds nothing to the publication date
+            add(m.start(), m.end(), dt.date(year, 7, 1), 3, 5, "dates.year")
     for m in _scan(_TODAY_WEEKDAY, norm, has_weekday):
         # "اليوم الإثنين" in an article published on Tuesday: written the day before; the weekday
         # names the day, "today" only the writer's
