@@ -335,9 +335,10 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     P 0.681 R 0.727 (session 4's store: 0.600 / 0.682). Session 6: fifth R 0.681 (one pair fewer
     joined: "صواريخ إسرائيلية" now reads Israel, which conflicts with the other report's wrong
     attacker, Syria; until then "إسرائيلية" never matched the normalised text); sixth P 0.848 R 0.696
-    (one pair more and one pair fewer joined; its errors are not read: it stays a measure)."""
+    (one pair more and one pair fewer joined; its errors are not read: it stays a measure), then
+    R 0.679 when "كتيبة" (a battalion) stopped being the village Kutaybah (one pair fewer joined)."""
     run, decide = store_decider(CORPUS)
-    for which, precision, recall in (("fourth", 0.90, 0.73), ("fifth", 0.75, 0.68), ("sixth", 0.84, 0.69),
+    for which, precision, recall in (("fourth", 0.90, 0.73), ("fifth", 0.75, 0.68), ("sixth", 0.84, 0.67),
                                      ("seventh", 0.71, 0.66), ("eighth", 0.68, 0.72)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)

@@ -163,6 +163,26 @@ def test_an_event_told_with_a_past_year_only_is_history_not_an_event_of_the_day(
     assert all(str(e.event_date) == "2013-07-01" for e in events)
 
 
+def test_a_battalion_is_not_the_village_kutaybah(full_extractor):
+    # "كتيبة" (a battalion) was read as Kutaybah, a village of Hama: Turkish border clashes were mapped there
+    text = "وأطلقت دبابات من كتيبة المدرعات الخامسة عدة قذائف على مواقع التنظيم أمس."
+    events = _events(full_extractor, text)
+    assert events and all(e.location != "Kutaybah" for e in events)
+
+
+def test_dropping_barrels_is_no_shoot_down_nor_is_causing_deaths(full_extractor):
+    # the Douma attack was coded Disrupted weapons use from "إسقاط براميل" (dropping) and from
+    # "وأسقط ما لا يقل عن 60 قتيلا" (caused 60 deaths): the same attack as a shoot-down never joined it
+    published = dt.date(2018, 4, 9)
+    dropped = _events(full_extractor, 'قتل العشرات السبت جراء "إسقاط براميل بغازات سامة" على مدينة دوما.', published)
+    assert [e.sub_event_type for e in dropped] == ["Chemical weapon"]
+    for toll in ("ما لا يقل عن 60 قتيلا", "ما لايقل عن 60 قتيل", "عشرات الضحايا"):
+        deaths = _events(full_extractor, f"وقع الهجوم مساء السبت في مدينة دوما وأسقط {toll}.", published)
+        assert all(e.sub_event_type != "Disrupted weapons use" for e in deaths), toll
+    shot = _events(full_extractor, "أسقطت الدفاعات الجوية السورية صاروخين فوق مدينة حمص السبت.", published)
+    assert [e.sub_event_type for e in shot] == ["Disrupted weapons use"]
+
+
 def test_last_april_told_in_april_is_a_year_before(full_extractor):
     text = "قصف الجيش الأميركي قاعدة الشعيرات الجوية في حمص في أبريل الماضي ردا على مجزرة خان شيخون."
     events = _events(full_extractor, text, dt.date(2018, 4, 15))

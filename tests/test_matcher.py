@@ -119,3 +119,12 @@ def test_matcher_rejects_too_short_key() -> None:
 
 def test_matcher_empty_finds_nothing() -> None:
     assert PhraseMatcher().find("قسد") == []
+
+
+def test_an_inner_star_stands_for_the_past_tense_endings() -> None:
+    # "أضرم* النار" was taken literally until session 6: lexicon phrases like it never matched
+    matcher: PhraseMatcher[str] = PhraseMatcher()
+    matcher.add("أضرم* النار", "burning")
+    for text in ("أضرم النار في المبنى", "وأضرموا النار في المبنى", "أضرمت النار"):
+        assert [m.payload for m in matcher.find(normalize(text))] == ["burning"], text
+    assert matcher.find(normalize("أضرمتهم النار")) == []

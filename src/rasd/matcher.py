@@ -3,12 +3,15 @@
 A key is a normalised phrase. It matches a run of whole words, where the first word may carry
 one proclitic (و، ف، ب، ل، ك and their pairs, or لل for a key that starts with ال) and the last
 word must end there, unless the key ends with ``*``, which lets the last word go on (verb
-conjugations: ``استهدف*`` matches استهدفوها). Reported spans cover the whole words, clitics
+conjugations: ``استهدف*`` matches استهدفوها). A ``*`` on an inner word stands for the past-tense
+endings (``أضرم* النار``: أضرم، أضرمت، أضرموا ... النار; before session 6 it was taken literally
+and such phrases never matched). Reported spans cover the whole words, clitics
 included, so that evidence offsets are word-aligned in the original text.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Generic, Iterable, TypeVar
 
@@ -20,6 +23,16 @@ T = TypeVar("T")
 
 _ALLOWED_PREFIXES = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل", "ولل", "فلل"})
 _MAX_PREFIX = max(len(p) for p in _ALLOWED_PREFIXES)
+# what an inner word marked ``*`` may end with: the past-tense endings (he, she, they, the two ...)
+_PAST_ENDINGS = ("", "ت", "وا", "ا", "تا", "ن", "نا", "تم")
+
+
+def expand_inner_stars(phrase: str) -> list[str]:
+    """The phrases an inner ``word*`` stands for (the last word's ``*`` is left to the matcher)."""
+    words = phrase.split()
+    options = [[w[:-1] + ending for ending in _PAST_ENDINGS] if w.endswith("*") and i < len(words) - 1 else [w]
+               for i, w in enumerate(words)]
+    return [" ".join(choice) for choice in itertools.product(*options)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +53,12 @@ class PhraseMatcher(Generic[T]):
         self._built = False
 
     def add(self, phrase: str, payload: T) -> None:
-        """Add a phrase (normalised here; a trailing ``*`` allows any word ending)."""
+        """Add a phrase (normalised here; a trailing ``*`` allows any word ending, an inner one the
+        past-tense endings)."""
+        if "* " in phrase.strip():
+            for variant in expand_inner_stars(phrase.strip()):
+                self.add(variant, payload)
+            return
         open_end = phrase.endswith("*")
         key = normalize(phrase.rstrip("*")).strip()
         if len(key) < 2:

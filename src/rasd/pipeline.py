@@ -20,8 +20,8 @@ from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention, load_act
 from rasd.extract.clarity import classify_event
 from rasd.extract.dates import DateMention, find_dates
 from rasd.extract.events import (
-    ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, clause_is_future, fold_anaphoric,
-    is_anaphoric, merge_drafts, norm_span,
+    DROPPED_AFTER, ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, caused_casualties,
+    clause_is_future, fold_anaphoric, is_anaphoric, merge_drafts, norm_span,
     resolve_kind, trigger_blocked,
 )
 from dataclasses import replace
@@ -224,9 +224,11 @@ class Extractor:
                         actor2 = actor1
                     actor1 = nationality
                 sub_event_type = resolved[best[0]]
-                if SUB_EVENT_TO_TYPE.get(sub_event_type) == "Explosions/Remote violence" and _DISRUPTED.search(
-                        norm, max(ss, best[0] - 40), best[0]):
-                    # "تدمير سيارات مفخخة", "تفكيك عبوة": the weapon was stopped (ACLED: Disrupted weapons use)
+                if SUB_EVENT_TO_TYPE.get(sub_event_type) == "Explosions/Remote violence" and any(
+                        not DROPPED_AFTER.match(norm, d.end()) and not caused_casualties(norm, d.start(), d.end())
+                        for d in _DISRUPTED.finditer(norm, max(ss, best[0] - 40), best[0])):
+                    # "تدمير سيارات مفخخة", "تفكيك عبوة": the weapon was stopped (ACLED: Disrupted weapons use);
+                    # not "إسقاط براميل بغازات سامة" (dropping them) nor "أسقط 60 قتيلا" (causing deaths)
                     sub_event_type = "Disrupted weapons use"
                 draft = Draft(sentence=sentence, trigger=best[2], trigger_span=(best[0], best[1]),
                               sub_event_type=sub_event_type, actor1=actor1, actor2=actor2, assoc1=assoc,

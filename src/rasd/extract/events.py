@@ -201,6 +201,8 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     ws = _window_start(norm, cs, ts, cues.window)
     if _in(m.negation, ws, ts):
         return "negated"
+    if entry.sub_event_type == "Disrupted weapons use" and caused_casualties(norm, ts, te):
+        return "caused casualties (أسقط 60 قتيلا): no shoot-down"
     if _in(m.future, ws, ts) or _in(m.future, te, min(ce, te + 25)):
         return "future or hypothetical"
     if _future_verb(norm, cues, ws, ts):
@@ -240,6 +242,20 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
     return ""
 
 
+# "أسقط ما لا يقل عن 60 قتيلا"، "أسقطت 3 جرحى": the verb of shooting down also means causing casualties
+_CASUALTIES_AFTER = re.compile(
+    r"\s+(?:(?:ما\s+)?لا\s*يقل\s+عن\s+|ما\s+يزيد\s+(?:عن|علي)\s+|اكثر\s+من\s+|نحو\s+|قرابه\s+|حوالي\s+|زهاء\s+)?"
+    r"(?:\S+\s+){0,2}?(?:ال)?(?:قتيل|قتيلا|قتلي|ضحيه|ضحايا|جريح|جريحا|جرحي|مصاب|مصابين|اصابات)(?!\w)")
+# "إسقاط براميل بغازات سامة": dropping munitions from the air, no shoot-down
+DROPPED_AFTER = re.compile(r"\s+(?:ال)?(?:براميل|برميل|قنابل|قنبله|حاويات)(?!\w)")
+
+
+def caused_casualties(norm: str, start: int, end: int) -> bool:
+    """A form of أسقط at ``start:end`` followed by casualties (it caused them), not a shoot-down."""
+    return norm[start:end].lstrip("وفبل").startswith(("اسقط", "اسقاط")) and \
+        _CASUALTIES_AFTER.match(norm, end, min(len(norm), end + 60)) is not None
+
+
 # "بعد يوم من إعلان ..."، "بعد عام تماما على ضربات ...": the trigger is the earlier event a report measures from
 # (a day or hours before is still this report's news: "بعد يوم من إعلان تركيا السيطرة على عفرين")
 _TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
@@ -274,7 +290,7 @@ def _trigger_words() -> frozenset[str]:
     from rasd.extract.lexicons import load_triggers
     from rasd.normalize import normalize as _normalize
 
-    return frozenset(_normalize(pattern.rstrip("*")).split()[0]
+    return frozenset(_normalize(pattern.replace("*", "")).split()[0]
                      for entry in load_triggers()[0] if entry.sub_event_type != "none"
                      for pattern in entry.patterns)
 
