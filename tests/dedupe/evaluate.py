@@ -15,6 +15,8 @@
                                                     measure only)
     python tests/dedupe/evaluate.py --set eighth    the eighth set (tests/dedupe/eighth/, session 5, fourth helper:
                                                     measure only)
+    python tests/dedupe/evaluate.py --set ninth     the ninth set (tests/dedupe/ninth/, session 6, two helpers:
+                                                    measure only)
     python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
                                                     a new SQLite store (in corpus order, as ``rasd ingest``
                                                     would), a pair joined when its two passages' reports
