@@ -183,6 +183,19 @@ def test_dropping_barrels_is_no_shoot_down_nor_is_causing_deaths(full_extractor)
     assert [e.sub_event_type for e in shot] == ["Disrupted weapons use"]
 
 
+def test_a_landmark_locates_the_place_named_before_it_and_is_no_place_of_its_own(full_extractor):
+    # "في الغوطة الشرقية المحاصرة قرب دمشق" gave two events, Eastern Ghouta and Damascus (a landmark)
+    published = dt.date(2018, 2, 19)
+    ghouta = _events(full_extractor, "قصفت قوات النظام الأحد الغوطة الشرقية المحاصرة قرب دمشق.", published)
+    assert [e.location for e in ghouta if e.status == "event"] == ["Eastern Ghouta"]
+    # the landmark still picks the namesake: Baghdad's Zafaraniyah, not Anbar's
+    baghdad = _events(full_extractor, "وانفجرت سيارة مفخخة في الزعفرانية بجنوب بغداد أمس.", dt.date(2015, 7, 22))
+    assert [e.admin1 for e in baghdad if e.status == "event"] == ["Baghdad"]
+    # a list goes on after "و"; the landmark after it is still no place
+    listed = _events(full_extractor, "قصفت الطائرات بلدة دوما وبلدة تلبيسة قرب حمص أمس.", published)
+    assert sorted(e.location for e in listed if e.status == "event") == ["Douma", "Talbisah"]
+
+
 def test_last_april_told_in_april_is_a_year_before(full_extractor):
     text = "قصف الجيش الأميركي قاعدة الشعيرات الجوية في حمص في أبريل الماضي ردا على مجزرة خان شيخون."
     events = _events(full_extractor, text, dt.date(2018, 4, 15))

@@ -168,6 +168,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     والشجرة", "محافظتي إدلب وحلب") every name takes the head of the first.
     """
     mentions: list[PlaceMention] = []
+    landmarks: list[PlaceMention] = []  # names read as landmarks: not places, nor to be guessed again
     previous: PlaceMention | None = None
     for match in gazetteer.find(norm):
         candidates = tuple(gazetteer.places_for_key(match.key))
@@ -220,6 +221,19 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             # "في منطقة الثرثار شمال شرق الفلوجة 55 كلم غرب بغداد": a distance from a landmark
             # locates the place named before it; the landmark is not where it happened
             continue
+        named_before = max(mentions[-1:] + landmarks[-1:], key=lambda p: p.end, default=None)
+        if near and named_before is not None and _landmark_of(named_before, norm, head_start, match.start) \
+                and {p.admin1 for p in named_before.candidates} & {p.admin1 for p in candidates}:
+            # "في الغوطة الشرقية المحاصرة قرب دمشق"، "بلدة X شمال حماة": a landmark that locates the
+            # place (or landmark) just named; the act happened there, not at the landmark (one that lies in no
+            # governorate of the place's namesakes, "حي اليرموك غربي بعقوبة", still picks among them)
+            shared = {p.admin1 for p in named_before.candidates} & {p.admin1 for p in candidates}
+            if mentions and named_before is mentions[-1]:
+                # the landmark still says which namesake it is: "الزعفرانية بجنوب بغداد" is Baghdad's
+                mentions[-1] = replace(named_before, candidates=tuple(p for p in named_before.candidates if p.admin1 in shared))
+            previous = PlaceMention(match.start, match.end, match.key, candidates, "landmark", head_start, True, False)
+            landmarks.append(previous)
+            continue
         title = 0 if before and _strip_proclitic(before[0][1]) in _TITLE_WORDS else \
             1 if head and len(before) > 1 and _strip_proclitic(before[1][1]) in _TITLE_WORDS else -1
         if title >= 0 and not any(_strip_proclitic(w) in _BUILDING_WORDS for _, w in before[title + 1:title + 3]):
@@ -253,6 +267,12 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             previous = PlaceMention(match.start, match.end, match.key, candidates, "example", match.start, False, False)
             continue
         in_list = previous is not None and _continues_list(norm, previous.end, match.start, match.prefix)
+        if previous is not None and previous.head == "landmark" and (
+                in_list or re.fullmatch(r"\s*،?\s*و\S*\s*", norm[previous.end:match.start])):
+            # "حي القدم المجاور لمخيم اليرموك وحي الحجر الأسود": the list goes on with landmarks
+            previous = PlaceMention(match.start, match.end, match.key, candidates, "landmark", match.start, True, False)
+            landmarks.append(previous)
+            continue
         if not (head or near or in_list) and not match.prefix.startswith("و") and len(before) >= 2 \
                 and before[0][1] not in _LOCATIVE and _strip_proclitic(before[1][1]) in _HEADS \
                 and _strip_proclitic(before[0][1]) not in _KNOWN_WORDS and before[0][1] not in stop_words:
@@ -307,9 +327,31 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         mention = PlaceMention(match.start, match.end, match.key, candidates, head, head_start, near, origin)
         mentions.append(mention)
         previous = mention
-    mentions.extend(_fuzzy_mentions(norm, gazetteer, mentions, stop_words))
+    mentions.extend(_fuzzy_mentions(norm, gazetteer, mentions + landmarks, stop_words))
     mentions.sort(key=lambda m: m.start)
     return _apply_containers(mentions, norm)
+
+
+# relation words that make the next place a landmark of the place named just before
+_LANDMARK_WORDS = {normalize(w) for w in ["قرب", "بالقرب", "ضواحي", "مشارف", "تخوم", "أطراف", "اطراف", "القريب",
+                                          "القريبة", "المجاور", "المجاورة", "المتاخم", "المتاخمة", "المحاذي",
+                                          "المحاذية"]}
+
+
+def _landmark_of(previous: PlaceMention, norm: str, relation_start: int, name_start: int) -> bool:
+    """Whether the place named at ``name_start``, after relation words (قرب، ضواحي، شمال ...) from
+    ``relation_start``, only locates ``previous``: named at most three words before, with no "و"
+    starting a list ("وقرب دمشق"), and not itself a governorate or a rural area (then the landmark,
+    a town, is the finer place)."""
+    if previous.origin or previous.head == "example" or previous.most_specific_rank > KIND_RANK["district"]:
+        return False
+    gap = norm[previous.end:relation_start].replace("،", " ").split()
+    relation = norm[relation_start:name_start].split()
+    if len(gap) > 3 or not relation or any(w.startswith("و") and w != "وسط" for w in gap + relation[:1]):
+        return False
+    first = _strip_proclitic(relation[0])
+    return first in _LANDMARK_WORDS or relation[0] in _LANDMARK_WORDS or first.rstrip("ي") in _DIRECTIONS \
+        or first in _DIRECTIONS
 
 
 _CONTAINER_GAP = {"في", "ب", "بريف", "في ريف", "ريف", "بمحافظه", "في محافظه", "محافظه", "شرقي", "غربي", "شمالي",
