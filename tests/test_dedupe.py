@@ -344,12 +344,14 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     two records are both judged valid (``validity.tsv``): sixth 0.947 / 0.857, seventh 0.909 /
     0.588, eighth 0.733 / 0.733, ninth 0.875 / 0.636. After the landmark rule (a place after قرب،
     شمال ... locates the place before it; decided on the design sets and gold): seventh 0.717 / 0.660
-    (valid 0.889 / 0.533), ninth 0.702 / 0.673 (valid 0.824 / 0.636); the others unchanged."""
+    (valid 0.889 / 0.533), ninth 0.702 / 0.673 (valid 0.824 / 0.636); the others unchanged. After
+    places abroad (the Suruç bombing is no event in Syria): eighth 0.689 / 0.705, ninth 0.696 / 0.653
+    (a pair of two of its wrong records, labelled "same", no longer joined; valid-record pairs unchanged)."""
     run, decide = store_decider(CORPUS)
     for which, precision, recall, valid_precision, valid_recall in (
             ("fourth", 0.90, 0.75, 0.92, 0.76), ("fifth", 0.76, 0.70, 0.85, 0.77),
             ("sixth", 0.84, 0.67, 0.94, 0.85), ("seventh", 0.71, 0.66, 0.88, 0.53),
-            ("eighth", 0.69, 0.72, 0.73, 0.73), ("ninth", 0.70, 0.67, 0.82, 0.63)):
+            ("eighth", 0.68, 0.70, 0.73, 0.73), ("ninth", 0.69, 0.65, 0.82, 0.63)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])

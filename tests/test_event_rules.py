@@ -196,6 +196,23 @@ def test_a_landmark_locates_the_place_named_before_it_and_is_no_place_of_its_own
     assert sorted(e.location for e in listed if e.status == "event") == ["Douma", "Talbisah"]
 
 
+def test_a_place_said_once_to_be_abroad_is_abroad_throughout_the_article(full_extractor):
+    # "سروج التركية" once, then "مدينة سروج": the second was the Syrian village Kurtik Siruj
+    text = "قتل 32 شخصا في تفجير انتحاري في بلدة سروج التركية أمس.\nوقال مسؤول إن التفجير في مدينة سروج أوقع 32 قتيلا أمس."
+    events = _events(full_extractor, text, dt.date(2015, 7, 21))
+    assert events and all(e.status == "candidate" for e in events)
+    assert all(e.location != "Kurtik Siruj" for e in events)
+
+
+def test_a_place_abroad_from_the_foreign_places_list_is_no_place_here_nor_is_its_landmark(full_extractor):
+    # the Suruç bombing (Turkey) was placed at Kurtik Siruj, or at Kobani through its distance landmark
+    published = dt.date(2015, 7, 21)
+    for text in ("قتل 32 شخصا في تفجير انتحاري استهدف مركزا ثقافيا في مدينة سروج أمس.",
+                 "فجر انتحاري نفسه أمس في سوروتش الواقعة على بعد عشرة كلم من كوباني."):
+        events = _events(full_extractor, text, published)
+        assert events and all(e.status == "candidate" for e in events), text
+
+
 def test_last_april_told_in_april_is_a_year_before(full_extractor):
     text = "قصف الجيش الأميركي قاعدة الشعيرات الجوية في حمص في أبريل الماضي ردا على مجزرة خان شيخون."
     events = _events(full_extractor, text, dt.date(2018, 4, 15))

@@ -225,6 +225,14 @@ def place_stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def foreign_place_names() -> frozenset[str]:
+    """Places abroad the news often names, never an event's place here
+    (``data/gazetteer/foreign_places.txt``), normalised."""
+    return frozenset(normalize(line.strip()) for line in _data_text("foreign_places.txt").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def admin1_table() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(_data_text("admin1.tsv")), delimiter="\t"))
 

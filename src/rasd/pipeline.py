@@ -31,7 +31,7 @@ from rasd.extract.lexicons import CueMatchers, TriggerEntry, load_cues, load_tri
 from rasd.extract.places import PlaceMention, ResolvedPlace, _km, find_place_mentions, resolve
 from functools import lru_cache
 
-from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
+from rasd.gazetteer import COUNTRIES, Gazetteer, foreign_place_names, get_gazetteer, place_stopwords
 from rasd.matcher import PhraseMatcher
 from rasd.normalize import NormText, normalize, normalize_with_map
 from rasd.prepare import Sentence, boilerplate_ranges, html_to_text, looks_like_html, split_sentences
@@ -696,7 +696,9 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
-_FOREIGN_IN_CLAUSE = re.compile(r"(?<!\w)[وب]?(?:في\s+)?(?:لبنان|اليمن|تركيا|الاردن|ليبيا|مصر|السعوديه|الكويت|بيروت|صنعاء|انقره|اسطنبول|عمان)(?!\w)")
+_FOREIGN_IN_CLAUSE = re.compile(r"(?<!\w)[وب]?(?:في\s+)?(?:لبنان|اليمن|تركيا|الاردن|ليبيا|مصر|السعوديه|الكويت|بيروت|صنعاء|انقره|اسطنبول|عمان|"
+                                + "|".join(re.escape(n) for n in sorted(foreign_place_names(), key=len, reverse=True))
+                                + r")(?!\w)")
 _DEMONSTRATIVE_BEFORE = re.compile(r"(?<!\w)[و]?(?:هذا|هذه|هذين|هاتين|تلك|ذلك)\s+$")
 _INHERIT_DAYS = 31
 _ANCHOR_KM = 40.0

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from dataclasses import replace
 
-from rasd.gazetteer import KIND_RANK, Gazetteer, Place, capital_names
+from rasd.gazetteer import KIND_RANK, Gazetteer, Place, capital_names, foreign_place_names
 from rasd.normalize import normalize
 
 _HEADS = {normalize(w): kind for w, kind in {
@@ -170,7 +170,14 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     mentions: list[PlaceMention] = []
     landmarks: list[PlaceMention] = []  # names read as landmarks: not places, nor to be guessed again
     previous: PlaceMention | None = None
-    for match in gazetteer.find(norm):
+    matches = gazetteer.find(norm)
+    # one sense per article: "سروج" named once as Turkish ("بلدة سروج التركية") is Suruç wherever the
+    # article names it again, not a Syrian village of that name
+    abroad = {match.key for match in matches if _named_abroad(norm, match.key, match.end)}
+    foreign = [(m.start(), m.end()) for m in _foreign_places().finditer(norm)]
+    for match in matches:
+        if any(s < match.end and match.start < e for s, e in foreign):
+            continue  # "سروج": Suruç in Turkey (foreign_places.txt), not a Syrian namesake
         candidates = tuple(gazetteer.places_for_key(match.key))
         if not candidates:
             continue
@@ -222,6 +229,13 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             # locates the place named before it; the landmark is not where it happened
             continue
         named_before = max(mentions[-1:] + landmarks[-1:], key=lambda p: p.end, default=None)
+        foreign_before = max((e for _, e in foreign if e <= head_start), default=-1)
+        if near and foreign_before > (named_before.end if named_before is not None else -1) and (
+                _landmark_gap(norm, foreign_before, head_start, match.start)
+                or (match.start - foreign_before < 80 and any(w.split("/")[-1] in _DISTANCE_UNITS for _, w in before[:3]))):
+            # "سوروتش الواقعة على بعد عشرة كلم من كوباني": a landmark of a place abroad
+            landmarks.append(PlaceMention(match.start, match.end, match.key, candidates, "abroad", head_start, True, False))
+            continue
         if near and named_before is not None and _landmark_of(named_before, norm, head_start, match.start) \
                 and {p.admin1 for p in named_before.candidates} & {p.admin1 for p in candidates}:
             # "في الغوطة الشرقية المحاصرة قرب دمشق"، "بلدة X شمال حماة": a landmark that locates the
@@ -245,8 +259,10 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             head = _HEADS[first_word]  # a name that carries its head ("محافظة إدلب" as one alias)
         if _FOREIGN_WORD.fullmatch(match.key) or _FOREIGN_WORD.fullmatch(norm[match.start:match.end]):
             continue  # another country's name is never a village of this gazetteer (لبنان is not Banan)
-        if _ABROAD.match(norm, match.end):
-            continue  # "في مدينة طرابلس بشمال لبنان": a place in another country
+        if match.key in abroad or _ABROAD.match(norm, match.end):
+            # "في مدينة طرابلس بشمال لبنان": a place in another country (not to be guessed again)
+            landmarks.append(PlaceMention(match.start, match.end, match.key, candidates, "abroad", match.start, False, False))
+            continue
         if before and match.prefix.startswith("ل") and before[0][1].strip("-") in _ALLEGIANCE:
             continue
         if before and before[0][1] in ("مع", "ومع") and match.key in _CAPITALS:
@@ -332,10 +348,28 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     return _apply_containers(mentions, norm)
 
 
+def _named_abroad(norm: str, key: str, end: int) -> bool:
+    """Whether the name ending at ``end`` is said to lie in another country by an adjective or a
+    locative ("سروج التركية"، "طرابلس بشمال لبنان"), so that the article means that place each time
+    it names it; a bare country noun after it ("اتهمت دمشق إسرائيل") is no such statement, and the
+    two capitals are never abroad."""
+    found = _ABROAD.match(norm, end)
+    if found is None or key in _CAPITALS:
+        return False
+    text = found.group().strip(" ،,")
+    return text.startswith("ال") or text.split()[0].startswith(("في", "ب")) or text.split()[0].rstrip("ي") in _DIRECTIONS
+
+
 # relation words that make the next place a landmark of the place named just before
 _LANDMARK_WORDS = {normalize(w) for w in ["قرب", "بالقرب", "ضواحي", "مشارف", "تخوم", "أطراف", "اطراف", "القريب",
                                           "القريبة", "المجاور", "المجاورة", "المتاخم", "المتاخمة", "المحاذي",
                                           "المحاذية"]}
+
+
+@lru_cache(maxsize=1)
+def _foreign_places() -> re.Pattern[str]:
+    names = sorted(foreign_place_names(), key=len, reverse=True)
+    return re.compile(r"(?<!\w)[وبلف]?(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
 
 
 def _landmark_of(previous: PlaceMention, norm: str, relation_start: int, name_start: int) -> bool:
@@ -345,7 +379,13 @@ def _landmark_of(previous: PlaceMention, norm: str, relation_start: int, name_st
     a town, is the finer place)."""
     if previous.origin or previous.head == "example" or previous.most_specific_rank > KIND_RANK["district"]:
         return False
-    gap = norm[previous.end:relation_start].replace("،", " ").split()
+    return _landmark_gap(norm, previous.end, relation_start, name_start)
+
+
+def _landmark_gap(norm: str, previous_end: int, relation_start: int, name_start: int) -> bool:
+    """At most three words from the place named before to the relation words, no "و" starting a
+    list, and relation words that make a landmark (قرب، ضواحي، شمال ...)."""
+    gap = norm[previous_end:relation_start].replace("،", " ").split()
     relation = norm[relation_start:name_start].split()
     if len(gap) > 3 or not relation or any(w.startswith("و") and w != "وسط" for w in gap + relation[:1]):
         return False
