@@ -390,9 +390,11 @@ def corpus_runner(articles: dict[str, Any], gazetteer: Path = DEFAULT_GAZETTEER,
 
 
 def report(pairs: list[dict], texts: dict[str, str],
-           with_reextraction: Callable[[str], tuple[str, list[Event]]] | None = None) -> dict[str, object]:
+           with_reextraction: Callable[[str], tuple[str, list[Event]]] | None = None,
+           validity: dict[str, dict[str, tuple[bool, str]]] | None = None) -> dict[str, object]:
     """Frozen figures (all pairs and their odd/even halves) and, given a runner, the re-extracted
-    figures on the mapped pairs beside the frozen figures on the same pairs."""
+    figures on the mapped pairs beside the frozen figures on the same pairs (and, given the set's
+    validity judgments, on the pairs of two valid records)."""
     frozen = frozen_decider(texts)
     out: dict[str, object] = {"frozen": score(pairs, frozen), "frozen_sentences": len(texts) > 0}
     out["frozen_halves"] = {name: _short(score(half, frozen)) for name, half in halves(pairs).items()}
@@ -402,6 +404,8 @@ def report(pairs: list[dict], texts: dict[str, str],
         out["reextracted"] = score(current, decide_current)
         out["frozen_on_mapped"] = _short(score(current, frozen))
         out["reextracted_halves"] = {name: _short(score(half, decide_current)) for name, half in halves(current).items()}
+        if validity:
+            out["reextracted_valid_records"] = _short(score([p for p in current if both_valid(p, validity)], decide_current))
     return out
 
 
@@ -441,7 +445,7 @@ def main() -> None:
         if not articles:
             parser.error(f"--reextract needs the corpus: not found at {args.corpus}")
         runner = corpus_runner(articles, args.gazetteer)
-    result = report(pairs, article_texts(articles), runner)
+    result = report(pairs, article_texts(articles), runner, load_validity(args.set))
     for name in ("frozen", "reextracted"):
         if name in result:
             for error in result[name].pop("errors"):  # type: ignore[attr-defined]
