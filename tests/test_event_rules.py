@@ -188,6 +188,10 @@ def test_a_landmark_locates_the_place_named_before_it_and_is_no_place_of_its_own
     published = dt.date(2018, 2, 19)
     ghouta = _events(full_extractor, "قصفت قوات النظام الأحد الغوطة الشرقية المحاصرة قرب دمشق.", published)
     assert [e.location for e in ghouta if e.status == "event"] == ["Eastern Ghouta"]
+    for text in ("قصفت قوات النظام الأحد الغوطة الشرقية، آخر معاقل الفصائل المعارضة قرب دمشق.",
+                 "قصفت قوات النظام الأحد الغوطة الشرقية قرب العاصمة السورية دمشق.",
+                 "قصفت قوات النظام الأحد الغوطة الشرقية لدمشق."):
+        assert [e.location for e in _events(full_extractor, text, published) if e.status == "event"] == ["Eastern Ghouta"], text
     # the landmark still picks the namesake: Baghdad's Zafaraniyah, not Anbar's
     baghdad = _events(full_extractor, "وانفجرت سيارة مفخخة في الزعفرانية بجنوب بغداد أمس.", dt.date(2015, 7, 22))
     assert [e.admin1 for e in baghdad if e.status == "event"] == ["Baghdad"]

@@ -231,20 +231,21 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         named_before = max(mentions[-1:] + landmarks[-1:], key=lambda p: p.end, default=None)
         foreign_before = max((e for _, e in foreign if e <= head_start), default=-1)
         if near and foreign_before > (named_before.end if named_before is not None else -1) and (
-                _landmark_gap(norm, foreign_before, head_start, match.start)
+                _landmark_lead(norm, foreign_before, match.prefix, match.start)
                 or (match.start - foreign_before < 80 and any(w.split("/")[-1] in _DISTANCE_UNITS for _, w in before[:3]))):
             # "سوروتش الواقعة على بعد عشرة كلم من كوباني": a landmark of a place abroad
             landmarks.append(PlaceMention(match.start, match.end, match.key, candidates, "abroad", head_start, True, False))
             continue
-        if near and named_before is not None and _landmark_of(named_before, norm, head_start, match.start) \
-                and {p.admin1 for p in named_before.candidates} & {p.admin1 for p in candidates}:
+        located = [p for p in named_before.candidates if _near_landmark(p, candidates)] if named_before is not None else []
+        apposition = named_before is not None and named_before.head == "landmark" and not norm[named_before.end:match.start].strip()
+        if located and (apposition or _landmark_of(named_before, norm, match.prefix, match.start)):  # type: ignore[arg-type]
             # "في الغوطة الشرقية المحاصرة قرب دمشق"، "بلدة X شمال حماة": a landmark that locates the
-            # place (or landmark) just named; the act happened there, not at the landmark (one that lies in no
-            # governorate of the place's namesakes, "حي اليرموك غربي بعقوبة", still picks among them)
-            shared = {p.admin1 for p in named_before.candidates} & {p.admin1 for p in candidates}
+            # place (or landmark) just named ("قرب العاصمة السورية دمشق": both names); the act happened
+            # there, not at the landmark (one far
+            # from every namesake of the place, "حي اليرموك غربي بعقوبة", still picks among them)
             if mentions and named_before is mentions[-1]:
                 # the landmark still says which namesake it is: "الزعفرانية بجنوب بغداد" is Baghdad's
-                mentions[-1] = replace(named_before, candidates=tuple(p for p in named_before.candidates if p.admin1 in shared))
+                mentions[-1] = replace(named_before, candidates=tuple(located))
             previous = PlaceMention(match.start, match.end, match.key, candidates, "landmark", head_start, True, False)
             landmarks.append(previous)
             continue
@@ -372,26 +373,47 @@ def _foreign_places() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)[وبلف]?(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
 
 
-def _landmark_of(previous: PlaceMention, norm: str, relation_start: int, name_start: int) -> bool:
-    """Whether the place named at ``name_start``, after relation words (قرب، ضواحي، شمال ...) from
-    ``relation_start``, only locates ``previous``: named at most three words before, with no "و"
-    starting a list ("وقرب دمشق"), and not itself a governorate or a rural area (then the landmark,
-    a town, is the finer place)."""
+def _landmark_of(previous: PlaceMention, norm: str, prefix: str, name_start: int) -> bool:
+    """Whether the place named at ``name_start`` only locates ``previous`` (``_landmark_lead``), which
+    is not itself a governorate or a rural area (then the landmark, a town, is the finer place)."""
     if previous.origin or previous.head == "example" or previous.most_specific_rank > KIND_RANK["district"]:
         return False
-    return _landmark_gap(norm, previous.end, relation_start, name_start)
+    return _landmark_lead(norm, previous.end, prefix, name_start)
 
 
-def _landmark_gap(norm: str, previous_end: int, relation_start: int, name_start: int) -> bool:
-    """At most three words from the place named before to the relation words, no "و" starting a
-    list, and relation words that make a landmark (قرب، ضواحي، شمال ...)."""
-    gap = norm[previous_end:relation_start].replace("،", " ").split()
-    relation = norm[relation_start:name_start].split()
-    if len(gap) > 3 or not relation or any(w.startswith("و") and w != "وسط" for w in gap + relation[:1]):
+LANDMARK_KM = 25.0  # a landmark locates a place in its governorate or within this distance of it
+
+
+def _near_landmark(place: Place, landmarks: tuple[Place, ...]) -> bool:
+    return any(place.admin1 == landmark.admin1 or _km(place, landmark) <= LANDMARK_KM for landmark in landmarks)
+
+
+# between the relation word and the landmark's name: "قرب العاصمة السورية دمشق"، "بالقرب من مدينة حمص"
+_LANDMARK_FILLERS = {normalize(w) for w in ["من", "العاصمة", "السورية", "العراقية", "مدينة", "المدينة", "بلدة", "قرية",
+                                              "منطقة"]}
+
+
+def _landmark_lead(norm: str, previous_end: int, prefix: str, name_start: int) -> bool:
+    """What lies between the place named before and this name makes this one a landmark of it: the
+    genitive "الغوطة الشرقية لدمشق" (ل right after it), or a relation word (قرب، ضواحي، أطراف ...,
+    after at most six words of apposition: "الغوطة الشرقية، آخر معاقل المعارضة قرب دمشق"; a
+    direction, شمال ...، after at most three) followed only by fillers ("قرب العاصمة السورية
+    دمشق"); never with a word in "و" between, which goes on with a list ("وقرب دمشق")."""
+    words = norm[previous_end:name_start].replace("،", " ").split()
+    if not words:
+        return prefix == "ل"
+    if any(w.startswith("و") and w != "وسط" for w in words):
         return False
-    first = _strip_proclitic(relation[0])
-    return first in _LANDMARK_WORDS or relation[0] in _LANDMARK_WORDS or first.rstrip("ي") in _DIRECTIONS \
-        or first in _DIRECTIONS
+    for index, word in enumerate(words):
+        bare = _strip_proclitic(word)
+        landmark = bare in _LANDMARK_WORDS or word in _LANDMARK_WORDS
+        direction = bare.rstrip("ي") in _DIRECTIONS or bare in _DIRECTIONS
+        if landmark or direction:
+            after = words[index + 1:]
+            if direction and after and _strip_proclitic(after[0]).rstrip("ي") in _DIRECTIONS:
+                after = after[1:]  # "شمال شرق"
+            return index <= (6 if landmark else 3) and len(after) <= 3 and all(w in _LANDMARK_FILLERS for w in after)
+    return False
 
 
 _CONTAINER_GAP = {"في", "ب", "بريف", "في ريف", "ريف", "بمحافظه", "في محافظه", "محافظه", "شرقي", "غربي", "شمالي",
