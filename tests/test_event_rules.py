@@ -217,6 +217,15 @@ def test_a_place_abroad_from_the_foreign_places_list_is_no_place_here_nor_is_its
         assert events and all(e.status == "candidate" for e in events), text
 
 
+def test_a_capital_that_denies_or_acts_is_its_government_not_the_place(full_extractor):
+    # "نفته دمشق"، "شن دمشق هجوما": Damascus was a second place of the Douma attack
+    published = dt.date(2018, 4, 9)
+    for text in ("قتل العشرات السبت في هجوم كيماوي على دوما، وهو ما نفته دمشق.",
+                 "تشير الدلائل إلى شن دمشق هجوما كيميائيا على دوما السبت."):
+        events = [e for e in _events(full_extractor, text, published) if e.status == "event"]
+        assert events and all(e.location == "Douma" for e in events), text
+
+
 def test_last_april_told_in_april_is_a_year_before(full_extractor):
     text = "قصف الجيش الأميركي قاعدة الشعيرات الجوية في حمص في أبريل الماضي ردا على مجزرة خان شيخون."
     events = _events(full_extractor, text, dt.date(2018, 4, 15))

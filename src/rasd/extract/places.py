@@ -48,6 +48,12 @@ _ABROAD = re.compile(r"\s*(?:[،,]\s*)?(?:(?:ب|في\s+)?(?:شمال|جنوب|ش
                      + _FOREIGN + r")(?!\w)")
 _FOREIGN_WORD = re.compile(r"[وب]?(?:" + _FOREIGN + r")")
 _CAPITALS = {normalize(w) for w in ["دمشق", "بغداد"]}
+# verbs whose subject or object, when it is a capital, is its government ("نفت دمشق الهجوم")
+_GOVERNMENT_VERBS = {normalize(w) for w in [
+    "نفت", "نفى", "نفته", "تنفي", "ينفي", "اتهمت", "تتهم", "يتهم", "يتهموا", "يتهمون", "اتهام", "اتهمت", "شنتها", "شنها",
+    "شن", "شنت", "أعلنت", "تعلن", "قالت", "تقول", "أكدت", "تؤكد", "رفضت", "ترفض", "طالبت", "تطالب", "حذرت", "تحذر",
+    "دعت", "تدعو", "حملت", "تحمل", "اعتبرت", "تعتبر", "أبلغت", "وافقت", "توافق", "أرسلت", "ترسل", "سمحت", "تسمح",
+    "دانت", "أدانت", "تدين", "ردت", "ترد", "هددت", "تهدد", "حكومة"]}
 _GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات",
                                              # "حليفتا دمشق": the allies of the government
                                              "حليف", "حليفة", "حليفا", "حليفتا", "حلفاء", "حليفي", "حليفتي"]}
@@ -268,6 +274,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             continue
         if before and before[0][1] in ("مع", "ومع") and match.key in _CAPITALS:
             continue  # "توصلت إلى اتفاق مع دمشق": the government, not the city
+        if before and match.key in _CAPITALS and not match.prefix and _strip_proclitic(before[0][1]) in _GOVERNMENT_VERBS:
+            continue  # "نفت دمشق"، "غارات شنتها دمشق"، "يتهموا دمشق": the government that speaks or acts
         if before and _strip_proclitic(before[0][1]) in _GOVERNMENT_WORDS:
             continue  # "نظام دمشق", "حكومة بغداد": the government, not the city
         if before and (_strip_proclitic(before[0][1]) in _SEAT_WORDS
