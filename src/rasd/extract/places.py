@@ -50,10 +50,10 @@ _FOREIGN_WORD = re.compile(r"[وب]?(?:" + _FOREIGN + r")")
 _CAPITALS = {normalize(w) for w in ["دمشق", "بغداد"]}
 # verbs whose subject or object, when it is a capital, is its government ("نفت دمشق الهجوم")
 _GOVERNMENT_VERBS = {normalize(w) for w in [
-    "نفت", "نفى", "نفته", "تنفي", "ينفي", "اتهمت", "تتهم", "يتهم", "يتهموا", "يتهمون", "اتهام", "اتهمت", "شنتها", "شنها",
+    "نفت", "نفى", "نفته", "تنفي", "ينفي", "اتهمت", "تتهم", "يتهم", "يتهموا", "يتهمون", "اتهام", "شنتها", "شنها",
     "شن", "شنت", "أعلنت", "تعلن", "قالت", "تقول", "أكدت", "تؤكد", "رفضت", "ترفض", "طالبت", "تطالب", "حذرت", "تحذر",
     "دعت", "تدعو", "حملت", "تحمل", "اعتبرت", "تعتبر", "أبلغت", "وافقت", "توافق", "أرسلت", "ترسل", "سمحت", "تسمح",
-    "دانت", "أدانت", "تدين", "ردت", "ترد", "هددت", "تهدد", "حكومة"]}
+    "دانت", "أدانت", "تدين", "ردت", "ترد", "هددت", "تهدد"]}
 _GOVERNMENT_WORDS = {normalize(w) for w in ["نظام", "النظام", "حكومة", "الحكومة", "سلطات", "السلطات",
                                              # "حليفتا دمشق": the allies of the government
                                              "حليف", "حليفة", "حليفا", "حليفتا", "حلفاء", "حليفي", "حليفتي"]}
@@ -243,12 +243,13 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             landmarks.append(PlaceMention(match.start, match.end, match.key, candidates, "abroad", head_start, True, False))
             continue
         located = [p for p in named_before.candidates if _near_landmark(p, candidates)] if named_before is not None else []
-        apposition = named_before is not None and named_before.head == "landmark" and not norm[named_before.end:match.start].strip()
-        if located and (apposition or _landmark_of(named_before, norm, match.prefix, match.start)):  # type: ignore[arg-type]
+        if named_before is not None and located and (
+                (named_before.head == "landmark" and not norm[named_before.end:match.start].strip())
+                or _landmark_of(named_before, norm, match.prefix, match.start)):
             # "في الغوطة الشرقية المحاصرة قرب دمشق"، "بلدة X شمال حماة": a landmark that locates the
             # place (or landmark) just named ("قرب العاصمة السورية دمشق": both names); the act happened
-            # there, not at the landmark (one far
-            # from every namesake of the place, "حي اليرموك غربي بعقوبة", still picks among them)
+            # there, not at the landmark (one far from every namesake of the place, "حي اليرموك غربي
+            # بعقوبة", still picks among them)
             if mentions and named_before is mentions[-1]:
                 # the landmark still says which namesake it is: "الزعفرانية بجنوب بغداد" is Baghdad's
                 mentions[-1] = replace(named_before, candidates=tuple(located))
