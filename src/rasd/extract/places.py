@@ -179,7 +179,8 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     matches = gazetteer.find(norm)
     # one sense per article: "سروج" named once as Turkish ("بلدة سروج التركية") is Suruç wherever the
     # article names it again, not a Syrian village of that name
-    abroad = {match.key for match in matches if _named_abroad(norm, match.key, match.end)}
+    abroad_at = {match.end: found for match in matches if (found := _ABROAD.match(norm, match.end)) is not None}
+    abroad = {match.key for match in matches if match.end in abroad_at and _says_abroad(abroad_at[match.end], match.key)}
     foreign = [(m.start(), m.end()) for m in _foreign_places().finditer(norm)]
     for match in matches:
         if any(s < match.end and match.start < e for s, e in foreign):
@@ -229,8 +230,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
                 origin = origin or _origin_phrase(before[index:])
                 continue
             break
-        if near and mentions and match.start - mentions[-1].end < 80 \
-                and any(w.split("/")[-1] in _DISTANCE_UNITS for _, w in before[:3]):
+        if near and mentions and _distance_from_landmark(before, match.start - mentions[-1].end):
             # "في منطقة الثرثار شمال شرق الفلوجة 55 كلم غرب بغداد": a distance from a landmark
             # locates the place named before it; the landmark is not where it happened
             continue
@@ -238,7 +238,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
         foreign_before = max((e for _, e in foreign if e <= head_start), default=-1)
         if near and foreign_before > (named_before.end if named_before is not None else -1) and (
                 _landmark_lead(norm, foreign_before, match.prefix, match.start)
-                or (match.start - foreign_before < 80 and any(w.split("/")[-1] in _DISTANCE_UNITS for _, w in before[:3]))):
+                or _distance_from_landmark(before, match.start - foreign_before)):
             # "سوروتش الواقعة على بعد عشرة كلم من كوباني": a landmark of a place abroad
             landmarks.append(PlaceMention(match.start, match.end, match.key, candidates, "abroad", head_start, True, False))
             continue
@@ -267,7 +267,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
             head = _HEADS[first_word]  # a name that carries its head ("محافظة إدلب" as one alias)
         if _FOREIGN_WORD.fullmatch(match.key) or _FOREIGN_WORD.fullmatch(norm[match.start:match.end]):
             continue  # another country's name is never a village of this gazetteer (لبنان is not Banan)
-        if match.key in abroad or _ABROAD.match(norm, match.end):
+        if match.key in abroad or match.end in abroad_at:
             # "في مدينة طرابلس بشمال لبنان": a place in another country (not to be guessed again)
             landmarks.append(PlaceMention(match.start, match.end, match.key, candidates, "abroad", match.start, False, False))
             continue
@@ -358,13 +358,17 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     return _apply_containers(mentions, norm)
 
 
-def _named_abroad(norm: str, key: str, end: int) -> bool:
-    """Whether the name ending at ``end`` is said to lie in another country by an adjective or a
-    locative ("سروج التركية"، "طرابلس بشمال لبنان"), so that the article means that place each time
-    it names it; a bare country noun after it ("اتهمت دمشق إسرائيل") is no such statement, and the
-    two capitals are never abroad."""
-    found = _ABROAD.match(norm, end)
-    if found is None or key in _CAPITALS:
+def _distance_from_landmark(before: list[tuple[int, str]], gap: int) -> bool:
+    """"55 كلم غرب بغداد" within 80 characters of the place named before: a distance from a landmark."""
+    return gap < 80 and any(w.split("/")[-1] in _DISTANCE_UNITS for _, w in before[:3])
+
+
+def _says_abroad(found: re.Match[str], key: str) -> bool:
+    """Whether the country words after a name (``_ABROAD``'s match) say by an adjective or a
+    locative that it lies in another country ("سروج التركية"، "طرابلس بشمال لبنان"), so that the
+    article means that place each time it names it; a bare country noun after it ("اتهمت دمشق
+    إسرائيل") is no such statement, and the two capitals are never abroad."""
+    if key in _CAPITALS:
         return False
     text = found.group().strip(" ،,")
     return text.startswith("ال") or text.split()[0].startswith(("في", "ب")) or text.split()[0].rstrip("ي") in _DIRECTIONS
