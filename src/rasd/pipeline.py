@@ -28,10 +28,10 @@ from dataclasses import replace
 
 from rasd.extract.fatalities import FatalityMention, combine, find_fatalities
 from rasd.extract.lexicons import CueMatchers, TriggerEntry, load_cues, load_triggers
-from rasd.extract.places import PlaceMention, ResolvedPlace, _km, find_place_mentions, resolve
+from rasd.extract.places import PlaceMention, ResolvedPlace, _km, find_foreign_places, find_place_mentions, resolve
 from functools import lru_cache
 
-from rasd.gazetteer import COUNTRIES, Gazetteer, foreign_place_names, get_gazetteer, place_stopwords
+from rasd.gazetteer import COUNTRIES, Gazetteer, get_gazetteer, place_stopwords
 from rasd.matcher import PhraseMatcher
 from rasd.normalize import NormText, normalize, normalize_with_map
 from rasd.prepare import Sentence, boilerplate_ranges, html_to_text, looks_like_html, split_sentences
@@ -146,7 +146,7 @@ class Extractor:
             norm=norm, triggers=triggers, actors=actors, places=places, dates=dates,
             fatalities=find_fatalities(norm), speech=spans(cues.speech), negation=spans(cues.negation),
             future=spans(cues.future), sentence_future=spans(cues.sentence_future), aggregate=spans(cues.aggregate), background=spans(cues.background),
-            result=spans(cues.result),
+            result=spans(cues.result), foreign_places=find_foreign_places(norm),
         )
         return mentions, focus_country, focus_admin1
 
@@ -456,7 +456,8 @@ class Extractor:
         places = [p for p in _in(m.places, ss, se)
                   if not in_speech(p.start) and not clause_is_future(m, self.cues, (ss, se), p.start)]
         cs, ce = _clause_bounds(m.norm, ss, se, draft.trigger_span[0])
-        if _FOREIGN_IN_CLAUSE.search(m.norm, cs, ce) and not any(cs <= p.start < ce for p in places):
+        if (_FOREIGN_IN_CLAUSE.search(m.norm, cs, ce) or any(cs <= s < ce for s, _ in m.foreign_places)) \
+                and not any(cs <= p.start < ce for p in places):
             # "اعتقل في مدينة طرابلس بشمال لبنان، وكان مسؤولا ... في البوكمال": it happened abroad
             draft.unlocated_reason = "abroad"
             draft.explain["location"] = "in another country (its clause names one and no place of Syria or Iraq)"
@@ -696,9 +697,7 @@ class Extractor:
 
 
 _HISTORY_DAYS = 183
-_FOREIGN_IN_CLAUSE = re.compile(r"(?<!\w)[وب]?(?:في\s+)?(?:لبنان|اليمن|تركيا|الاردن|ليبيا|مصر|السعوديه|الكويت|بيروت|صنعاء|انقره|اسطنبول|عمان|"
-                                + "|".join(re.escape(n) for n in sorted(foreign_place_names(), key=len, reverse=True))
-                                + r")(?!\w)")
+_FOREIGN_IN_CLAUSE = re.compile(r"(?<!\w)[وب]?(?:في\s+)?(?:لبنان|اليمن|تركيا|الاردن|ليبيا|مصر|السعوديه|الكويت|بيروت|صنعاء|انقره|اسطنبول|عمان)(?!\w)")
 _DEMONSTRATIVE_BEFORE = re.compile(r"(?<!\w)[و]?(?:هذا|هذه|هذين|هاتين|تلك|ذلك)\s+$")
 _INHERIT_DAYS = 31
 _ANCHOR_KM = 40.0

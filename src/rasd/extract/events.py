@@ -131,6 +131,7 @@ class ArticleMentions:
     aggregate: list[tuple[int, int]]
     background: list[tuple[int, int]]
     result: list[tuple[int, int]] = field(default_factory=list)
+    foreign_places: list[tuple[int, int]] = field(default_factory=list)  # places abroad (foreign_places.txt)
 
 
 def _in(spans: list, start: int, end: int) -> list:

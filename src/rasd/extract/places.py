@@ -20,6 +20,7 @@ from functools import lru_cache
 from dataclasses import replace
 
 from rasd.gazetteer import KIND_RANK, Gazetteer, Place, capital_names, foreign_place_names
+from rasd.matcher import PhraseMatcher, build_matcher
 from rasd.normalize import normalize
 
 _HEADS = {normalize(w): kind for w, kind in {
@@ -181,7 +182,7 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     # article names it again, not a Syrian village of that name
     abroad_at = {match.end: found for match in matches if (found := _ABROAD.match(norm, match.end)) is not None}
     abroad = {match.key for match in matches if match.end in abroad_at and _says_abroad(abroad_at[match.end], match.key)}
-    foreign = [(m.start(), m.end()) for m in _foreign_places().finditer(norm)]
+    foreign = find_foreign_places(norm)
     for match in matches:
         if any(s < match.end and match.start < e for s, e in foreign):
             continue  # "سروج": Suruç in Turkey (foreign_places.txt), not a Syrian namesake
@@ -381,9 +382,13 @@ _LANDMARK_WORDS = {normalize(w) for w in ["قرب", "بالقرب", "ضواحي"
 
 
 @lru_cache(maxsize=1)
-def _foreign_places() -> re.Pattern[str]:
-    names = sorted(foreign_place_names(), key=len, reverse=True)
-    return re.compile(r"(?<!\w)[وبلف]?(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+def _foreign_place_matcher() -> PhraseMatcher[str]:
+    return build_matcher((name, name) for name in foreign_place_names())
+
+
+def find_foreign_places(norm: str) -> list[tuple[int, int]]:
+    """Where the article names a place abroad of ``foreign_places.txt`` (with its clitics)."""
+    return [(m.start, m.end) for m in _foreign_place_matcher().find(norm)]
 
 
 def _landmark_of(previous: PlaceMention, norm: str, prefix: str, name_start: int) -> bool:
