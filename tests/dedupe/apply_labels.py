@@ -1,6 +1,6 @@
 """Join the human labels (labels.tsv) with the frozen pairs (pairs_unlabelled.jsonl) into pairs.jsonl.
 
-    python tests/dedupe/apply_labels.py [--set second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh]
+    python tests/dedupe/apply_labels.py [--set NAME]  (a set of evaluate.SETS)
 
 pairs.jsonl holds, per pair, the coded fields the merge rule reads (no article text), the
 stratum it was sampled from, the label (1, 0, or null when undecidable) and the labeller's note.
@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from evaluate import SETS  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--set", choices=("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
-                                           "eighth", "ninth", "tenth", "eleventh"), default="first")
+    parser.add_argument("--set", choices=tuple(SETS), default="first")
     which = parser.parse_args().set
     here = HERE if which == "first" else HERE / which
     labels: dict[str, tuple[int | None, str]] = {}

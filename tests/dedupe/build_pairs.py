@@ -7,7 +7,8 @@
     python tests/dedupe/build_pairs.py --set NAME       a measure-only set: second (seed 20261128), third
                                                         (20261203), fourth (20261217), fifth (20261225),
                                                         sixth (20270101), seventh (20270115), eighth
-                                                        (20270201), ninth (20270301), tenth (20270315), eleventh (20270401)
+                                                        (20270201), ninth (20270301), tenth (20270315), eleventh (20270401),
+                                                        twelfth (20270415), thirteenth (20270501)
         -> tests/dedupe/NAME/to_label.txt, tests/dedupe/NAME/pairs_unlabelled.jsonl
 
 The eighth set (session 5, fourth helper) is drawn exactly as the seventh (same strata, sizes
@@ -117,18 +118,14 @@ NINTH = {**EIGHTH, "seed": 20270301}
 TENTH = {**NINTH, "seed": 20270315}
 # The eleventh set (session 6, last): drawn exactly as the tenth, with a new seed, leaving out the first ten sets' pairs.
 ELEVENTH = {**TENTH, "seed": 20270401}
+# The twelfth and thirteenth sets (session 7, drawn at its start from 8c4827c): exactly as the eleventh, new seeds.
+TWELFTH = {**ELEVENTH, "seed": 20270415}
+THIRTEENTH = {**ELEVENTH, "seed": 20270501}
 # the pair-id prefix of each set
 PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y",
-          "eighth": "z", "ninth": "n", "tenth": "q", "eleventh": "k"}
-# the sets drawn before each set, whose pairs of articles it leaves out
-EARLIER = {"first": (), "second": ("first",), "third": ("first", "second"),
-           "fourth": ("first", "second", "third"), "fifth": ("first", "second", "third", "fourth"),
-           "sixth": ("first", "second", "third", "fourth", "fifth"),
-           "seventh": ("first", "second", "third", "fourth", "fifth", "sixth"),
-           "eighth": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh"),
-           "ninth": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"),
-           "tenth": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"),
-           "eleventh": ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")}
+          "eighth": "z", "ninth": "n", "tenth": "q", "eleventh": "k", "twelfth": "m", "thirteenth": "r"}
+# the sets drawn before each set, whose pairs of articles it leaves out: all sets before it in PREFIX's order
+EARLIER = {name: tuple(PREFIX)[:i] for i, name in enumerate(PREFIX)}
 
 
 def main() -> None:
@@ -139,10 +136,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--set", choices=tuple(PREFIX), default="first")
     args = parser.parse_args()
-    third = args.set in ("third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh")  # the fourth on: drawn as the third
+    third = args.set not in ("first", "second")  # the fourth on: drawn as the third
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
     config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH,
-              "seventh": SEVENTH, "eighth": EIGHTH, "ninth": NINTH, "tenth": TENTH, "eleventh": ELEVENTH}.get(args.set, THIRD if third else SECOND)
+              "seventh": SEVENTH, "eighth": EIGHTH, "ninth": NINTH, "tenth": TENTH, "eleventh": ELEVENTH,
+              "twelfth": TWELFTH, "thirteenth": THIRTEENTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE
@@ -152,6 +150,8 @@ def main() -> None:
     earlier = [HERE / "pairs.jsonl" if name == "first" else HERE / name / "pairs.jsonl" for name in EARLIER[args.set]]
     if second:
         for path in earlier:
+            if not path.exists():  # an earlier set drawn but not labelled yet
+                path = path.with_name("pairs_unlabelled.jsonl")
             for line in path.read_text(encoding="utf-8").splitlines():
                 pair = json.loads(line)
                 taken.add(frozenset((pair["a"]["doc_id"], pair["b"]["doc_id"])))
