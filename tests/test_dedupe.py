@@ -357,13 +357,21 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     drawn from and measured once with 2a965fc): 0.700 / 0.636 (valid 0.882 / 0.625). After a capital that
     denies or acts is its government ("نفته دمشق"; summaries only): fifth 0.780 / 0.681, seventh 0.727
     / 0.640, tenth 0.732 / 0.612, eleventh 0.692 / 0.614 (the Damascus copies of records gone: their
-    passages map to the remaining record or to none); valid-record pairs unchanged."""
+    passages map to the remaining record or to none); valid-record pairs unchanged.
+    Session 7 (second to eighth are design sets since; ninth to eleventh summaries only): ordinary
+    words are no places ("وقت قصير" is not al-Qusayr, "سلسلة" not Silsilah: 156 corpus events were
+    placed at such words), a date in the trigger's clause dates it, and chemical weapons named with
+    no town, planned or in the plural are no attack: fourth 0.966 / 0.757, fifth 0.800 / 0.681,
+    sixth 0.902 / 0.661 (valid 0.947 / 0.857), seventh 0.738 / 0.620, eighth 0.725 / 0.659 (valid
+    0.769 / 0.667: the air raid on Douma of 7 April, no longer merged with a placeless mention of
+    chemical weapons, is no longer the chemical attack's record), ninth 0.711 / 0.653 (valid 0.813 /
+    0.619), tenth 0.725 / 0.592, eleventh 0.711 / 0.614."""
     run, decide = store_decider(CORPUS)
     for which, precision, recall, valid_precision, valid_recall in (
-            ("fourth", 0.90, 0.75, 0.92, 0.76), ("fifth", 0.78, 0.68, 0.84, 0.76),
-            ("sixth", 0.84, 0.67, 0.94, 0.85), ("seventh", 0.72, 0.64, 0.90, 0.56),
-            ("eighth", 0.70, 0.70, 0.78, 0.73), ("ninth", 0.69, 0.65, 0.82, 0.63),
-            ("tenth", 0.73, 0.61, 0.88, 0.72), ("eleventh", 0.69, 0.61, 0.88, 0.62)):
+            ("fourth", 0.96, 0.75, 1.00, 0.76), ("fifth", 0.80, 0.68, 0.84, 0.76),
+            ("sixth", 0.90, 0.66, 0.94, 0.85), ("seventh", 0.73, 0.62, 0.90, 0.56),
+            ("eighth", 0.72, 0.65, 0.76, 0.66), ("ninth", 0.71, 0.65, 0.81, 0.61),
+            ("tenth", 0.72, 0.59, 0.88, 0.72), ("eleventh", 0.71, 0.61, 0.88, 0.62)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])

@@ -448,3 +448,46 @@ def test_a_habitual_wave_or_the_measures_against_it_are_not_an_event(full_extrac
     # one day's protest is still one
     day = "وخرجت مظاهرة في منفذ سفوان الحدودي مع الكويت في مدينة البصرة السبت."
     assert {e.sub_event_type for e in _coded(full_extractor, day, dt.date(2018, 7, 14))} == {"Peaceful protest"}
+
+
+def test_ordinary_words_are_no_places_even_after_a_head_word(full_extractor):
+    # session 7: 156 corpus events were placed at ordinary words: "وقت قصير" (a short time) at
+    # al-Qusayr, "سلسلة" (a series) at Silsilah, "بلدة سورية" (a Syrian town) at as-Suwayriyah,
+    # "مناطق واسعة" (wide areas) at Wasi'ah; the Douma attack's sentence was placed at al-Qusayr
+    published = dt.date(2018, 4, 10)
+    douma = _events(full_extractor, 'وتحدثت واشنطن عن قرار مهم في "وقت قصير جداً"، بعدما تحدث مسعفون عن سقوط '
+                                    "عشرات القتلى في هجوم كيميائي مساء السبت في مدينة دوما.", published)
+    assert [e.location for e in douma if e.status == "event"] == ["Douma"]
+    for text, word_place in (("قصفت الطائرات الحربية بلدة سورية قرب الحدود أمس.", "As Siwariyah"),
+                             ("سيطر التنظيم على مناطق واسعة في ريف حلب أمس.", "Wasi'ah"),
+                             ("شنت الطائرات سلسلة من الغارات على ريف إدلب أمس.", "Silsilah"),
+                             ("قصف الجيش التركي قاعدة جوية في ريف حلب أمس.", "Al Jawwiyah")):
+        assert all(e.location != word_place for e in _events(full_extractor, text, published)), text
+    # the town of that name is still found after its head word
+    qusayr = _events(full_extractor, "قصفت الطائرات مدينة القصير في ريف حمص أمس.", published)
+    assert [e.admin1 for e in qusayr if e.status == "event"] == ["Homs"]
+    assert all("Qusayr" in e.location for e in qusayr if e.status == "event")
+
+
+def test_a_date_in_the_triggers_own_clause_dates_it(full_extractor):
+    # "منذ يومين" dates the threats; "مساء السبت" the attack: it was dated two days before
+    # publication, the Monday, instead of Saturday 7 April
+    text = ('وتتوعد دول غربية منذ يومين بـ"رد قوي"، بعدما تحدث مسعفون عن سقوط عشرات القتلى ومئات الجرحى في '
+            "هجوم كيميائي مساء السبت في مدينة دوما.")
+    events = [e for e in _events(full_extractor, text, dt.date(2018, 4, 10)) if e.status == "event"]
+    assert [str(e.event_date) for e in events] == ["2018-04-07"]
+
+
+def test_chemical_weapons_named_with_no_town_planned_or_in_the_plural_are_no_attack(full_extractor):
+    # each was coded a chemical attack and merged with the Douma attack or the Ghouta chlorine report
+    published = dt.date(2018, 4, 14)
+    for text in ('وقالت ماي إنه "لم يكن هناك بديل مناسب لاستخدام القوة" لردع النظام السوري عن استخدام الأسلحة الكيماوية.',
+                 "واستخدمت روسيا الثلاثاء حق الفيتو ضد مشروع قرار يقضي بانشاء آلية تحقيق حول استخدام الأسلحة الكيميائية في سوريا.",
+                 "وقال جيراسيموف إن المسلحين في منطقة الغوطة الشرقية يخططون لشن هجوم بأسلحة كيماوية ضد المدنيين.",
+                 "واستشهد ماتيس بتقارير غير مؤكدة عن شن هجمات بغاز الكلور في الغوطة الشرقية."):
+        assert not [e for e in _events(full_extractor, text, published) if e.status == "event"
+                    and e.sub_event_type == "Chemical weapon"], text
+    # the weapon used on a named town is an attack
+    used = _events(full_extractor, "وقال الاتحاد الأوروبي إن القوات الحكومية السورية استخدمت أسلحة كيماوية "
+                                   "في قصفها على مدينة دوما السبت.", published)
+    assert [e.sub_event_type for e in used if e.status == "event"] == ["Chemical weapon"]

@@ -225,6 +225,15 @@ def place_stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def place_never_words() -> frozenset[str]:
+    """Words that never name a place as written, even after a head word ("بلدة سورية"، "مناطق
+    واسعة"; ``data/gazetteer/place_never.txt``), normalised, exactly as written (no article
+    added or removed)."""
+    return frozenset(normalize(line.strip()) for line in _data_text("place_never.txt").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def foreign_place_names() -> frozenset[str]:
     """Places abroad the news often names, never an event's place here
     (``data/gazetteer/foreign_places.txt``), normalised."""

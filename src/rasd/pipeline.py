@@ -633,8 +633,13 @@ class Extractor:
             draft.explain["event_date"] = f"{year.rule} (a past year only: history)"
             return
         if usable:
-            before = [d for d in usable if d.start <= trigger[0]]
-            chosen = before[-1] if before else usable[0]
+            # a date in the trigger's own clause dates it: "وتتوعد دول غربية منذ يومين ...، بعدما تحدث
+            # مسعفون عن ... هجوم كيميائي مساء السبت" is Saturday's attack, threatened since two days
+            cs, ce = _clause_bounds(m.norm, ss, se, trigger[0])
+            in_clause = [d for d in usable if cs <= d.start < ce]
+            pool = in_clause or usable
+            before = [d for d in pool if d.start <= trigger[0]]
+            chosen = before[-1] if before else pool[0]
             draft.date, draft.event_date = chosen, chosen.date
             draft.time_precision, draft.date_prec = chosen.time_precision, chosen.date_prec
             draft.explain["event_date"] = chosen.rule

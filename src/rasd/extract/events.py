@@ -206,6 +206,15 @@ def trigger_blocked(m: ArticleMentions, cues: CueMatchers, sentence_span: tuple[
         return "caused casualties (أسقط 60 قتيلا): no shoot-down"
     if _in(m.future, ws, ts) or _in(m.future, te, min(ce, te + 25)):
         return "future or hypothetical"
+    if entry.sub_event_type == "Chemical weapon" and _WEAPON_NOUN.search(norm, ts, te) \
+            and not _in(m.places, sentence_span[0], sentence_span[1]):
+        # "لردع النظام عن استخدام الأسلحة الكيماوية"، "آلية تحقيق حول استخدام الأسلحة الكيميائية في
+        # سوريا": the weapon named with no town is a generic mention, not an attack (it took a town
+        # and a day from the sentences around it and merged with the attack it was not)
+        return "chemical weapons named with no place: a generic mention, not an attack"
+    if entry.sub_event_type == "Chemical weapon" and any(w in _ATTACKS_PLURAL for _, _, w in _words_between(norm, ws, ts)[-2:]):
+        # "بعد تقارير عن تعرض الغوطة لهجمات بغاز الكلور": attacks in the plural are a series, no one act
+        return "chemical attacks in the plural: a series, not one act"
     if _future_verb(norm, cues, ws, ts):
         return "future tense"
     if _CONDITIONAL.search(norm, cs, ts):
@@ -262,6 +271,8 @@ def caused_casualties(norm: str, start: int, end: int) -> bool:
 _TIME_UNITS = "اسبوع|اسبوعين|اسابيع|شهر|شهرين|اشهر|شهور|عام|عامين|اعوام|سنه|سنتين|سنوات"
 _DURATION = re.compile(r"(?<!\w)[و]?(?:خلال|طيله|طوال|علي مدي|علي مدار)\s+(?:اكثر من\s+|نحو\s+|قرابه\s+)?(?:\S+\s+)?"
                        r"(?:اعوام|سنوات|سنين|اشهر|شهور|عامين|سنتين|عقود|عقد)(?!\w)")
+_ATTACKS_PLURAL = {"هجمات", "لهجمات", "بهجمات", "وهجمات", "اعتداءات"}  # indefinite: "الهجمات ... الأخيرة في دوما" is one
+_WEAPON_NOUN = re.compile(r"(?:اسلحه|الاسلحه|السلاح|سلاح)")  # the weapon (أسلحة كيماوية), not an attack (هجوم كيماوي)
 _AFTERMATH = re.compile(r"(?<!\w)[و]?(?:في\s+)?اعقاب(?!\w)")
 _BIG_NUMBER = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
 _TIME_SINCE = re.compile(r"(?<!\w)[وف]?(?:بعد|قبل)\s+(?:\S+\s+)?(?:" + _TIME_UNITS + r")(?!\w)(?:\s+\S+)?\s+(?:من|علي)(?:\s+\S+){0,2}\s*$")

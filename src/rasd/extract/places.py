@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from dataclasses import replace
 
-from rasd.gazetteer import KIND_RANK, Gazetteer, Place, capital_names, foreign_place_names
+from rasd.gazetteer import KIND_RANK, Gazetteer, Place, capital_names, foreign_place_names, place_never_words
 from rasd.matcher import PhraseMatcher, build_matcher
 from rasd.normalize import normalize
 
@@ -183,9 +183,12 @@ def find_place_mentions(norm: str, gazetteer: Gazetteer, stop_words: frozenset[s
     abroad_at = {match.end: found for match in matches if (found := _ABROAD.match(norm, match.end)) is not None}
     abroad = {match.key for match in matches if match.end in abroad_at and _says_abroad(abroad_at[match.end], match.key)}
     foreign = find_foreign_places(norm)
+    never = place_never_words()
     for match in matches:
         if any(s < match.end and match.start < e for s, e in foreign):
             continue  # "سروج": Suruç in Turkey (foreign_places.txt), not a Syrian namesake
+        if match.key in never:
+            continue  # "بلدة سورية": a Syrian town, not the village as-Suwayriyah (place_never.txt)
         candidates = tuple(gazetteer.places_for_key(match.key))
         if not candidates:
             continue
@@ -495,7 +498,7 @@ def _fuzzy_mentions(norm: str, gazetteer: Gazetteer, exact: list[PlaceMention], 
     for m in _FUZZY_HEAD.finditer(norm):
         start = m.start(1)
         if any(p.start <= start < p.end for p in exact) or m.group(1) in stop_words or len(m.group(1)) < 4 \
-                or _FOREIGN_WORD.fullmatch(m.group(1)):
+                or _FOREIGN_WORD.fullmatch(m.group(1)) or m.group(1) in place_never_words():
             continue
         first = m.group(1)[2:] if m.group(1).startswith("ال") else m.group(1)  # keys are compared without ال
         if len(first) < 5:
