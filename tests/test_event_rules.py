@@ -491,3 +491,14 @@ def test_chemical_weapons_named_with_no_town_planned_or_in_the_plural_are_no_att
     used = _events(full_extractor, "وقال الاتحاد الأوروبي إن القوات الحكومية السورية استخدمت أسلحة كيماوية "
                                    "في قصفها على مدينة دوما السبت.", published)
     assert [e.sub_event_type for e in used if e.status == "event"] == ["Chemical weapon"]
+
+
+def test_an_outlets_name_is_no_date_and_another_explosion_is_another_event(full_extractor):
+    # snn-2015-08-11-0051: the dateline "عين اليوم – بغداد" (the outlet Ain al-Yaum) was read as
+    # "today" and dated the article's reports to publication through its lead; without it the
+    # second bombing, "في تفجير آخر شرقي المدينة", merged with the first: the text says it is another
+    text = ("عين اليوم – بغداد\nقالت مصادر أمنية وطبية إن 24 شخصا على الأقل قتلوا وأصيب 55 اخرون اليوم الاثنين "
+            "عندما انفجرت سيارة ملغومة في سوق بمدينة بعقوبة بشرق العراق.\nأضافت المصادر أن سبعة اخرين قتلوا "
+            "وأصيب 25 في تفجير اخر شرقي المدينة.")
+    events = [e for e in _events(full_extractor, text, dt.date(2015, 8, 11)) if e.status == "event"]
+    assert [(str(e.event_date), e.location) for e in events] == [("2015-08-10", "Baquba")] * 2

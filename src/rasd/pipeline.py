@@ -20,7 +20,7 @@ from rasd.extract.actors import ActorEntry, ActorLexicon, ActorMention, load_act
 from rasd.extract.clarity import classify_event
 from rasd.extract.dates import DateMention, find_dates
 from rasd.extract.events import (
-    DROPPED_AFTER, ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, caused_casualties,
+    ANOTHER_AFTER, DROPPED_AFTER, ArticleMentions, Draft, _clause_bounds, _in, _speech_windows, assign_actors, best_trigger, caused_casualties,
     clause_is_future, fold_anaphoric, is_anaphoric, merge_drafts, norm_span,
     resolve_kind, trigger_blocked,
 )
@@ -236,6 +236,7 @@ class Extractor:
                 draft.explain["sub_event_type"] = f"triggers.yaml:{best[2].id} ({norm[best[0]:best[1]]})"
                 draft.anaphoric = is_anaphoric(norm, best, ss, self.cues.occurrence_words)
                 draft.demonstrative = _DEMONSTRATIVE_BEFORE.search(norm, max(ss, best[0] - 8), best[0]) is not None
+                draft.another = ANOTHER_AFTER.match(norm, best[1]) is not None
                 draft.sentence_index = sentence_index
                 self._type_defaults(draft)
                 for key, mention in (("actor1", draft.actor1), ("actor2", draft.actor2)):

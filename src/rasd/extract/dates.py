@@ -77,6 +77,9 @@ _RELATIVE_DAY = re.compile(
     rf"{_B}{_PART_OF_DAY}(?P<word>اول من امس|اول امس|امس الاول|الليله قبل الماضيه|امس|اليوم|الليله الماضيه|ليله امس|البارحه|يوم امس)"
     rf"(?:\s+(?P<weekday>{_WEEKDAY_ALT}))?{_E}"
 )
+# outlets named "... اليوم" (the dateline "عين اليوم – بغداد" dated every report of 34 articles to
+# the day of publication through the article's lead)
+_OUTLET_BEFORE_TODAY = re.compile(r"(?<!\w)(?:عين|روسيا|المصري)\s+$")
 _WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:يوم\s+)?(?P<weekday>{_WEEKDAY_ALT})(?P<last>\s+(?:الماضي|الماضيه|الفايت|الفايته|المنصرم|المنصرمه))?{_E}")
 _TODAY_WEEKDAY = re.compile(rf"{_B}{_PART_OF_DAY}(?:اليوم|امس|يوم امس)\s+(?:يوم\s+)?(?P<weekday>{_WEEKDAY_ALT}){_E}")
 _AGO = re.compile(rf"{_B}(?:منذ|قبل)\s+(?P<count>(?:\S+\s+){{0,2}}?)(?P<unit>يوم|يوما|يومين|ايام|اسبوع|اسبوعا|اسبوعين|اسابيع|شهر|شهرا|شهرين|اشهر|شهور){_E}")
@@ -207,6 +210,8 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, "dates.today_weekday")
     for m in _scan(_RELATIVE_DAY, norm, any(w in norm for w in _RELATIVE_KEYS)):
         word = m["word"]
+        if word == "اليوم" and _OUTLET_BEFORE_TODAY.search(norm, max(0, m.start() - 10), m.start("word")):
+            continue  # "عين اليوم – واشنطن"، "قناة روسيا اليوم": an outlet's name, no day
         back = {"اليوم": 0, "امس": 1, "يوم امس": 1, "البارحه": 1, "الليله الماضيه": 1, "ليله امس": 1,
                 "اول امس": 2, "اول من امس": 2, "امس الاول": 2, "الليله قبل الماضيه": 2}[word]
         add(m.start(), m.end(), published - dt.timedelta(days=back), 1, 1, f"dates.relative:{word}")

@@ -97,6 +97,7 @@ class Draft:
     anaphoric: bool = False  # the trigger refers back to an event already told (وأسفر القصف عن ...)
     candidate_reason: str = ""  # set when the event is kept for review only (e.g. "background")
     demonstrative: bool = False  # "هذا التفجير": pointed at, not told
+    another: bool = False  # "في تفجير آخر شرقي المدينة": told as a second act, never the one before
     sentence_index: int = -1
     unlocated_reason: str = ""
     explain: dict[str, str] = field(default_factory=dict)
@@ -536,6 +537,8 @@ def is_anaphoric(norm: str, trigger: tuple[int, int, TriggerEntry], sentence_sta
 
 
 _ANAPHORA_REACH = 5  # sentences: how far back "the shelling" can point
+# "تفجير آخر"، "غارة أخرى"، "انفجار ثان": the trigger names a second act of its kind
+ANOTHER_AFTER = re.compile(r"\s+(?:ال)?(?:اخر|اخري|ثان|ثاني|ثانيه|جديد|جديده)(?!\w)")
 _DEMONSTRATIVES = {"هذا", "هذه", "ذلك", "تلك", "وهذا", "وهذه", "هذين", "هاتين"}
 
 
@@ -603,6 +606,8 @@ def _same_event(a: Draft, b: Draft) -> bool:
         return False  # an old event re-told is not today's report of it
     if a.sentence is b.sentence and a.place is not None and b.place is not None:
         return False  # one sentence split into places on purpose: one event each
+    if a.another or b.another:
+        return False  # "وقتل سبعة آخرون في تفجير آخر شرقي المدينة": the text says it is another act
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
         return False
     if a.sub_event_type != b.sub_event_type and not (a.trigger.weak or b.trigger.weak) \
