@@ -502,3 +502,16 @@ def test_an_outlets_name_is_no_date_and_another_explosion_is_another_event(full_
             "وأصيب 25 في تفجير اخر شرقي المدينة.")
     events = [e for e in _events(full_extractor, text, dt.date(2015, 8, 11)) if e.status == "event"]
     assert [(str(e.event_date), e.location) for e in events] == [("2015-08-10", "Baquba")] * 2
+
+
+def test_a_reference_to_a_chemical_attack_is_a_retelling_the_store_can_attach(full_extractor):
+    # "بتحرك عسكري بشأن الهجوم الكيماوي في دوما": no report of the attack, but the article is one
+    # more source of it (it was dropped; 12 more articles are now sources of the Douma attack)
+    text = "وتدرس الولايات المتحدة القيام بتحرك عسكري بشأن الهجوم الكيماوي في دوما."
+    events = _events(full_extractor, text, dt.date(2018, 4, 10))
+    assert [(e.status, e.reason, e.location) for e in events] == [("candidate", "background", "Douma")]
+    from rasd.store.dedupe import attachable
+    assert attachable(events[0])
+    # other references stay what they were: no record
+    assert not _events(full_extractor, "وتدرس الولايات المتحدة القيام بتحرك عسكري بشأن القصف على دوما.",
+                       dt.date(2018, 4, 10))

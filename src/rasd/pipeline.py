@@ -192,7 +192,15 @@ class Extractor:
                 statement_frames = _speech_windows(m, ss, se, complement_only=True)
                 sentence_dates = [d for d in _in(m.dates, ss, se) if not any(a <= d.start < b for a, b in statement_frames)]
                 triggers = [t for t in _in(m.triggers, ss, se)]
-                live = [t for t in triggers if not trigger_blocked(m, self.cues, (ss, se), t)]
+                blocked = {t[0]: trigger_blocked(m, self.cues, (ss, se), t) for t in triggers}
+                live = [t for t in triggers if not blocked[t[0]]]
+                # "بتحرك عسكري بشأن الهجوم الكيماوي في دوما": a reference to a chemical attack told
+                # elsewhere is no report of it, but the article is one more source of it: kept as a
+                # re-telling ("background" candidate) that the store attaches to the attack
+                reference = not live and next((t for t in triggers if t[2].sub_event_type == "Chemical weapon"
+                                               and blocked[t[0]].startswith("background")), None)
+                if reference:
+                    live = [reference]
                 sentence_fatalities = _in(m.fatalities, ss, se)
                 if not live:
                     if sentence_dates and not any(d.future for d in sentence_dates):
@@ -250,6 +258,10 @@ class Extractor:
                            paragraph_history)
                 if draft.event_date is not None and draft.event_date > published:
                     continue  # a plan or an announcement of something to come
+                if reference:
+                    draft.candidate_reason, draft.reference = "background", True
+                    draft.explain["event_date"] = draft.explain.get("event_date", "") + \
+                        f" (a reference to a chemical attack: {blocked[reference[0]]})"
                 for place_draft in self._split_by_place(draft, places, sentence_fatalities, m.norm, (ss, se)):
                     drafts.append(place_draft)
                     last_in_paragraph[sentence.paragraph] = place_draft

@@ -98,6 +98,7 @@ class Draft:
     candidate_reason: str = ""  # set when the event is kept for review only (e.g. "background")
     demonstrative: bool = False  # "هذا التفجير": pointed at, not told
     another: bool = False  # "في تفجير آخر شرقي المدينة": told as a second act, never the one before
+    reference: bool = False  # "بشأن الهجوم الكيماوي في دوما": a mention of an act told elsewhere, one per passage
     sentence_index: int = -1
     unlocated_reason: str = ""
     explain: dict[str, str] = field(default_factory=dict)
@@ -606,7 +607,7 @@ def _same_event(a: Draft, b: Draft) -> bool:
         return False  # an old event re-told is not today's report of it
     if a.sentence is b.sentence and a.place is not None and b.place is not None:
         return False  # one sentence split into places on purpose: one event each
-    if a.another or b.another:
+    if a.another or b.another or a.reference or b.reference:
         return False  # "وقتل سبعة آخرون في تفجير آخر شرقي المدينة": the text says it is another act
     if a.event_type in ("Strategic developments",) and a.sub_event_type != b.sub_event_type:
         return False
