@@ -515,3 +515,16 @@ def test_a_reference_to_a_chemical_attack_is_a_retelling_the_store_can_attach(fu
     # other references stay what they were: no record
     assert not _events(full_extractor, "وتدرس الولايات المتحدة القيام بتحرك عسكري بشأن القصف على دوما.",
                        dt.date(2018, 4, 10))
+
+
+def test_the_same_year_is_the_year_written_before_and_a_need_is_no_act(full_extractor):
+    # "وفي مايو من العام نفسه" after "في يناير 2014": May 2014 (it was dated May 2018 and joined the
+    # 2018 evacuation of northern Homs); "في حاجة إلى إجلاء طبي" is a need, not an evacuation
+    published = dt.date(2018, 9, 2)
+    text = ("في يناير 2014، سيطر تنظيم داعش على مدينة الرقة. وفي مايو من العام نفسه، استسلمت فصائل المعارضة "
+            "في مدينة حمص القديمة ووافقت على الخروج من المدينة.")
+    dates = {str(e.event_date) for e in _events(full_extractor, text, published)}
+    assert dates and all(d.startswith("2014-") for d in dates), dates
+    need = _events(full_extractor, "وقال إن أكثر من 2000 شخص في حاجة إلى إجلاء طبي فوري من الغوطة الشرقية.",
+                   dt.date(2018, 3, 10))
+    assert not [e for e in need if e.status == "event"]

@@ -112,6 +112,27 @@ def _latest_year_on_or_before(day: int, month: int, published: dt.date) -> dt.da
     return None
 
 
+# "وفي مايو من العام نفسه": the year of the last date the text gave in figures before it
+_SAME_YEAR_AFTER = re.compile(r"\s+(?:من\s+)?(?:(?:العام|السنه)\s+(?:نفسه|نفسها|ذاته|ذاتها)|(?:نفس|ذات)\s+(?:العام|السنه))(?!\w)")
+_YEAR_FIGURES = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _same_year(norm: str, start: int, end: int) -> int | None:
+    """The year meant by "من العام نفسه" right after a date at ``start:end``: the last year written in
+    figures before it (None when the phrase is not there or no year was written)."""
+    if _SAME_YEAR_AFTER.match(norm, end) is None:
+        return None
+    years = _YEAR_FIGURES.findall(norm, 0, start)
+    return int(years[-1]) if years else None
+
+
+def _valid_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _month_date(month: int, year: int | None, part: str | None, published: dt.date, last: bool = False) -> dt.date:
     """A month named without a day; with no year, its latest occurrence up to publication, or
     strictly before publication's month when "الماضي" follows it ("أبريل الماضي" in April is
@@ -169,6 +190,8 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
                 date: dt.date | None = dt.date(int(m["year"]), month, day)
             except ValueError:
                 date = None
+        elif (same_year := _same_year(norm, m.start(), m.end())) is not None:
+            date = _valid_date(same_year, month, day)
         else:
             date = _latest_year_on_or_before(day, month, published)
         add(m.start(), m.end(), date, 1, 1, "dates.day_month")
@@ -195,7 +218,7 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
         if m["part"] is None and not m["year"] and not m["last"]:
             continue  # a bare month name is too weak (آب is also "father"); "آب الماضي" is not
         month = _MONTH_NAMES[m["month"]]
-        year = int(m["year"]) if m["year"] else None
+        year = int(m["year"]) if m["year"] else _same_year(norm, m.start(), m.end())
         start = m.start("part") if m["part"] and m["part"] not in ("خلال", "في") else m.start("month")
         date = _month_date(month, year, m["part"], published, last=bool(m["last"]) and year is None)
         add(start, m.end(), date, 3, 4, "dates.month")
