@@ -8,7 +8,7 @@
                                                         (20261203), fourth (20261217), fifth (20261225),
                                                         sixth (20270101), seventh (20270115), eighth
                                                         (20270201), ninth (20270301), tenth (20270315), eleventh (20270401),
-                                                        twelfth (20270415), thirteenth (20270501)
+                                                        twelfth (20270415), thirteenth (20270501), fourteenth (20270515)
         -> tests/dedupe/NAME/to_label.txt, tests/dedupe/NAME/pairs_unlabelled.jsonl
 
 The eighth set (session 5, fourth helper) is drawn exactly as the seventh (same strata, sizes
@@ -121,9 +121,11 @@ ELEVENTH = {**TENTH, "seed": 20270401}
 # The twelfth and thirteenth sets (session 7, drawn at its start from 8c4827c): exactly as the eleventh, new seeds.
 TWELFTH = {**ELEVENTH, "seed": 20270415}
 THIRTEENTH = {**ELEVENTH, "seed": 20270501}
+# The fourteenth set (session 7, end): drawn from the session's final code (9eace9a), labelled, never measured.
+FOURTEENTH = {**ELEVENTH, "seed": 20270515}
 # the pair-id prefix of each set
 PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y",
-          "eighth": "z", "ninth": "n", "tenth": "q", "eleventh": "k", "twelfth": "m", "thirteenth": "r"}
+          "eighth": "z", "ninth": "n", "tenth": "q", "eleventh": "k", "twelfth": "m", "thirteenth": "r", "fourteenth": "w"}
 # the sets drawn before each set, whose pairs of articles it leaves out: all sets before it in PREFIX's order
 EARLIER = {name: tuple(PREFIX)[:i] for i, name in enumerate(PREFIX)}
 
@@ -140,7 +142,7 @@ def main() -> None:
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
     config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH,
               "seventh": SEVENTH, "eighth": EIGHTH, "ninth": NINTH, "tenth": TENTH, "eleventh": ELEVENTH,
-              "twelfth": TWELFTH, "thirteenth": THIRTEENTH}.get(args.set, THIRD if third else SECOND)
+              "twelfth": TWELFTH, "thirteenth": THIRTEENTH, "fourteenth": FOURTEENTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE

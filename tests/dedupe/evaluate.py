@@ -21,6 +21,8 @@
     python tests/dedupe/evaluate.py --set eleventh  the eleventh set (tests/dedupe/eleventh/, session 6's last: measure only)
     python tests/dedupe/evaluate.py --set twelfth   the twelfth and thirteenth sets (session 7, drawn at its start:
                                        thirteenth   measure only)
+    python tests/dedupe/evaluate.py --set fourteenth  drawn and labelled at the end of session 7, never measured:
+                                                    the next fair figure
     python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
                                                     a new SQLite store (in corpus order, as ``rasd ingest``
                                                     would), a pair joined when its two passages' reports
@@ -95,7 +97,7 @@ SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl"
         "seventh": HERE / "seventh" / "pairs.jsonl", "eighth": HERE / "eighth" / "pairs.jsonl",
         "ninth": HERE / "ninth" / "pairs.jsonl", "tenth": HERE / "tenth" / "pairs.jsonl",
         "eleventh": HERE / "eleventh" / "pairs.jsonl", "twelfth": HERE / "twelfth" / "pairs.jsonl",
-        "thirteenth": HERE / "thirteenth" / "pairs.jsonl"}
+        "thirteenth": HERE / "thirteenth" / "pairs.jsonl", "fourteenth": HERE / "fourteenth" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:
