@@ -224,21 +224,25 @@ def place_stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
+def _word_list(name: str) -> frozenset[str]:
+    """A shipped list of one word or phrase per line (``#`` comments), normalised as written."""
+    return frozenset(normalize(line.strip()) for line in _data_text(name).splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def place_never_words() -> frozenset[str]:
     """Words that never name a place as written, even after a head word ("بلدة سورية"، "مناطق
     واسعة"; ``data/gazetteer/place_never.txt``), normalised, exactly as written (no article
     added or removed)."""
-    return frozenset(normalize(line.strip()) for line in _data_text("place_never.txt").splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return _word_list("place_never.txt")
 
 
 @lru_cache(maxsize=1)
 def foreign_place_names() -> frozenset[str]:
     """Places abroad the news often names, never an event's place here
     (``data/gazetteer/foreign_places.txt``), normalised."""
-    return frozenset(normalize(line.strip()) for line in _data_text("foreign_places.txt").splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return _word_list("foreign_places.txt")
 
 
 @lru_cache(maxsize=1)

@@ -185,11 +185,9 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
     has_weekday = any(name in norm for name in _WEEKDAYS)
     for m in _scan(_DAY_MONTH, norm, has_month):
         day, month = int(m["day"]), _MONTH_NAMES[m["month"]]
+        date: dt.date | None
         if m["year"]:
-            try:
-                date: dt.date | None = dt.date(int(m["year"]), month, day)
-            except ValueError:
-                date = None
+            date = _valid_date(int(m["year"]), month, day)
         elif (same_year := _same_year(norm, m.start(), m.end())) is not None:
             date = _valid_date(same_year, month, day)
         else:
@@ -198,10 +196,7 @@ def find_dates(norm: str, published: dt.date) -> list[DateMention]:
     for m in _scan(_ORDINAL_DAY, norm, has_month):
         day, month = _ORDINALS[m["day"]], _MONTH_NAMES[m["month"]]
         if m["year"]:
-            try:
-                date = dt.date(int(m["year"]), month, day)
-            except ValueError:
-                date = None
+            date = _valid_date(int(m["year"]), month, day)
         else:
             date = _latest_year_on_or_before(day, month, published)
         add(m.start("day"), m.end(), date, 1, 1, "dates.ordinal_day_month")
