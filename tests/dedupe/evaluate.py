@@ -97,7 +97,8 @@ SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl"
         "seventh": HERE / "seventh" / "pairs.jsonl", "eighth": HERE / "eighth" / "pairs.jsonl",
         "ninth": HERE / "ninth" / "pairs.jsonl", "tenth": HERE / "tenth" / "pairs.jsonl",
         "eleventh": HERE / "eleventh" / "pairs.jsonl", "twelfth": HERE / "twelfth" / "pairs.jsonl",
-        "thirteenth": HERE / "thirteenth" / "pairs.jsonl", "fourteenth": HERE / "fourteenth" / "pairs.jsonl"}
+        "thirteenth": HERE / "thirteenth" / "pairs.jsonl", "fourteenth": HERE / "fourteenth" / "pairs.jsonl",
+        "fifteenth": HERE / "fifteenth" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:
