@@ -229,7 +229,7 @@ def test_dedupe_a_summary_naming_a_chemical_attack_is_attached_to_it() -> None:
                       **chemical)
     attack = reported("قتل العشرات في هجوم كيماوي على أريحا السبت.", "هجوم كيماوي", **chemical)
     assert attachable(vetoes)
-    assert store_decision(vetoes, attack).reason == "attach: same town"
+    assert store_decision(vetoes, attack).reason.startswith("attach: same town (model ")
     assert store_decision(attack, vetoes).same
     # any other summary candidate stays a candidate: a campaign is not one day of it
     strikes = reported(SUMMARY, "غارات", status="candidate", reason="summary")
@@ -273,13 +273,15 @@ def test_dedupe_labelled_pairs_precision_recall_floor() -> None:
     P 0.969 R 0.564 (halves 0.933 / 1.000); unchanged by its second round (named day; chemical
     summaries attached); third round (chemical attacks: 16-day window) P 0.972 R 0.636. Session 5
     (chemical attacks within 15 km are one place): P 0.957 R 0.800 (halves 0.950 / 0.962); second
-    round (arrest = abduction, riot = looting; campaign shares): P 0.957 R 0.818."""
+    round (arrest = abduction, riot = looting; campaign shares): P 0.957 R 0.818. Session 8 (the
+    merge model refuses pairs the rule matches: ``one_incident``): P 0.977 R 0.764 (halves 1.000 /
+    0.958)."""
     pairs = load_pairs()
     decide = frozen_decider(article_texts(labelled_articles(pairs, CORPUS)))
     result = score(pairs, decide)
     assert result["labelled"] >= 120
-    assert result["precision"] >= 0.95
-    assert result["recall"] >= 0.81
+    assert result["precision"] >= 0.97
+    assert result["recall"] >= 0.76
     for half in halves(pairs).values():
         assert score(half, decide)["precision"] >= 0.93
 
@@ -316,12 +318,17 @@ def _frozen_score(pairs):  # type: ignore[no-untyped-def]
 #   and 0.644 / 0.844.
 # - fourteenth (session 7's end, 151, drawn from e870d6d, labelled blind and measured once at the start of
 #   session 8 with that code): 0.593 / 0.923 (frozen and re-extracted alike).
+# - Session 8: the merge model (``one_incident``: the rule, then the model's probability at least 0.5;
+#   trained on the second to eighth sets) on every set: second 0.927 / 0.810, third 0.886 / 0.721, fourth
+#   0.794 / 0.730, fifth 0.767 / 0.702, sixth 0.818 / 0.804, seventh 0.694 / 0.680, eighth 0.640 / 0.727
+#   (design sets, the model's training pairs); ninth 0.796 / 0.796, tenth 0.791 / 0.694, eleventh 0.814 /
+#   0.795, twelfth 0.692 / 0.600, thirteenth 0.767 / 0.702, fourteenth 0.710 / 0.846 (unseen by the model).
 MEASURE_ONLY_FLOORS = [  # set, labelled pairs at least, precision, recall
-    ("second", 120, 0.93, 0.85), ("third", 105, 0.82, 0.74), ("fourth", 105, 0.65, 0.81),
-    ("fifth", 135, 0.55, 0.80), ("sixth", 135, 0.69, 0.85), ("seventh", 135, 0.56, 0.78),
-    ("eighth", 135, 0.53, 0.81), ("ninth", 135, 0.65, 0.87), ("tenth", 135, 0.64, 0.85),
-    ("eleventh", 134, 0.57, 0.84), ("twelfth", 135, 0.56, 0.82), ("thirteenth", 135, 0.65, 0.87),
-    ("fourteenth", 150, 0.59, 0.92),
+    ("second", 120, 0.92, 0.81), ("third", 105, 0.88, 0.72), ("fourth", 105, 0.79, 0.73),
+    ("fifth", 135, 0.76, 0.70), ("sixth", 135, 0.81, 0.80), ("seventh", 135, 0.69, 0.68),
+    ("eighth", 135, 0.64, 0.72), ("ninth", 135, 0.79, 0.79), ("tenth", 135, 0.79, 0.69),
+    ("eleventh", 134, 0.81, 0.79), ("twelfth", 135, 0.69, 0.60), ("thirteenth", 135, 0.76, 0.70),
+    ("fourteenth", 150, 0.71, 0.84),
 ]
 
 
@@ -380,15 +387,22 @@ def test_dedupe_store_level_floor_on_the_newest_sets() -> None:
     thirteenth (blind, drawn from 8c4827c at the start of session 7, measured with its start and its
     final code, dcfcbee): 0.617 / 0.644 and 0.733 / 0.702 at the start, 0.630 / 0.644 (valid 0.875 /
     0.737) and 0.727 / 0.681 (valid 0.947 / 0.692) at the end. Fourteenth (blind, drawn from e870d6d at the
-    end of session 7, measured once with it at the start of session 8): 0.691 / 0.731 (valid 0.875 / 0.724)."""
+    end of session 7, measured once with it at the start of session 8): 0.691 / 0.731 (valid 0.875 / 0.724).
+    Session 8, the merge model (a pair the rule matches is one incident only when the model says so)
+    and matching a stored event by any of its reports: fourth 0.844 / 0.730 (valid 0.867 / 0.765), fifth
+    0.846 / 0.702 (0.895 / 0.810), sixth 0.909 / 0.714 (0.952 / 0.952), seventh 0.744 / 0.580 (0.889 /
+    0.500), eighth 0.674 / 0.659 (0.846 / 0.733); unseen by the model: ninth 0.804 / 0.755 (0.938 /
+    0.714), tenth 0.771 / 0.551 (0.833 / 0.682), eleventh 0.811 / 0.682 (0.941 / 0.667), twelfth 0.644 /
+    0.644 (0.882 / 0.789), thirteenth 0.756 / 0.660 (0.941 / 0.615), fourteenth 0.737 / 0.808 (0.880 /
+    0.759)."""
     run, decide = store_decider(CORPUS)
     for which, precision, recall, valid_precision, valid_recall in (
-            ("fourth", 0.96, 0.75, 1.00, 0.76), ("fifth", 0.84, 0.68, 0.88, 0.76),
-            ("sixth", 0.90, 0.64, 0.94, 0.85), ("seventh", 0.75, 0.62, 0.90, 0.56),
-            ("eighth", 0.72, 0.65, 0.76, 0.66), ("ninth", 0.71, 0.65, 0.81, 0.61),
-            ("tenth", 0.71, 0.55, 0.88, 0.72), ("eleventh", 0.70, 0.59, 0.87, 0.58),
-            ("twelfth", 0.63, 0.64, 0.87, 0.73), ("thirteenth", 0.72, 0.68, 0.94, 0.69),
-            ("fourteenth", 0.69, 0.73, 0.87, 0.72)):
+            ("fourth", 0.84, 0.73, 0.86, 0.76), ("fifth", 0.84, 0.70, 0.89, 0.80),
+            ("sixth", 0.90, 0.71, 0.95, 0.95), ("seventh", 0.74, 0.58, 0.88, 0.50),
+            ("eighth", 0.67, 0.65, 0.84, 0.73), ("ninth", 0.80, 0.75, 0.93, 0.71),
+            ("tenth", 0.77, 0.55, 0.83, 0.68), ("eleventh", 0.81, 0.68, 0.94, 0.66),
+            ("twelfth", 0.64, 0.64, 0.88, 0.78), ("thirteenth", 0.75, 0.66, 0.94, 0.61),
+            ("fourteenth", 0.73, 0.80, 0.88, 0.75)):
         current, _ = reextract(load_pairs(which), run, keep_lost=True)
         result = score(current, decide)
         assert result["precision"] >= precision, (which, result["precision"])

@@ -4,7 +4,7 @@ per article and per event must change nothing that is stored.
 - On a sample of the development corpus (real extraction, full gazetteer), the database is the
   same row for row, autoincrement ids included, whatever the batch size: one article per
   transaction, small batches, or the whole sample in one;
-- and it equals a reference that applies the rule (``same_incident``, ``merge_events``) event
+- and it equals a reference that applies the rule (``matches_incident``, ``merge_events``) event
   by event against every stored event, with no index, window or batch at all;
 - reports of one batch merge with each other, also when a report bridges two events of the batch;
 - each time precision is read within its own date window, stored or in the same batch;
@@ -27,7 +27,8 @@ from rasd.extraction import Outcome
 from rasd.schema import Article, Event
 from rasd.store import EventFilter, Store
 from rasd.store.dedupe import (
-    as_report, attach_source, attachable, may_join, merge_events, one_report_per_article, same_incident,
+    as_report, attach_source, attachable, coded_fields_agree, incidents_may_join, matches_incident, merge_events,
+    one_report_per_article, same_incident,
 )
 from rasd.store.repository import Incoming, IngestCounts
 from rasd.store.writer import _reported, _row_values, _sequence_number, iso3_of
@@ -78,40 +79,53 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
                                                                               list[tuple[str, str]]]:
     """The dedupe rule applied event by event, every report compared with every stored event:
     the stored records by id, their report counts, and the (withdrawn id, kept id) deletions. A
-    re-telling (``attachable`` candidate) of a stored event is one more source of the oldest. A
-    report matching several joins them only as ``may_join`` allows; a stored event takes one
-    report per article unless ``one_report_per_article`` says otherwise."""
+    stored event is a candidate when its merged record agrees on the coded fields
+    (``coded_fields_agree``, the writer's window) and matches when the report is one incident with
+    the record or any of its reports (``matches_incident``). A re-telling (``attachable``
+    candidate) of a stored event is one more source of the oldest. A report matching several joins
+    them only as ``incidents_may_join`` allows; a stored event takes one report per article unless
+    ``one_report_per_article`` says otherwise."""
     stored: dict[str, Event] = {}
     reports: dict[str, int] = {}
     report_of: dict[tuple[str, int], str] = {}  # (article id, event index) -> the event it is a report of
     counters: dict[str, int] = {}
     deletions: list[tuple[str, str]] = []
+    members: dict[str, list[Event]] = {}  # event id -> its reports of status "event", as coded
+
+    def matches(record_id: str, event: Event) -> bool:
+        record = stored[record_id]
+        return coded_fields_agree(record, event).same and matches_incident(record, members[record_id], event)
+
     for item in items:
         article_id = item.article.id
         for index, event in enumerate(outcomes[article_id]):  # type: ignore[arg-type]
             own = {report_of[(article_id, i)] for i in range(index)} if one_report_per_article(event) else set()
             if attachable(event):
-                targets = sorted((event_id for event_id, record in stored.items() if event_id not in own
-                                  and same_incident(record, as_report(event)).same), key=_sequence_number)
+                targets = sorted((event_id for event_id in stored if event_id not in own
+                                  and matches(event_id, as_report(event))), key=_sequence_number)
                 if targets:
                     stored[targets[0]] = attach_source(stored[targets[0]], event, 0)
                     reports[targets[0]] += 1
                     report_of[(article_id, index)] = targets[0]
                     continue
-            matches = sorted((event_id for event_id, record in stored.items()
-                              if event_id not in own and same_incident(record, event).same), key=_sequence_number)
-            if not matches:
+            found = sorted((event_id for event_id in stored if event_id not in own and matches(event_id, event)),
+                           key=_sequence_number) if event.status == "event" else []
+            if not found:
                 iso3 = iso3_of(event)
                 counters[iso3] = counters.get(iso3, 0) + 1
                 event_id = f"{iso3}{counters[iso3]}"
                 stored[event_id], reports[event_id] = event.model_copy(update={"event_id_cnty": event_id}), 1
+                members[event_id] = [event] if event.status == "event" else []
                 report_of[(article_id, index)] = event_id
                 continue
-            kept, *others = matches
-            others = [other for other in others if may_join(stored[kept], stored[other])]
+            kept, *others = found
+            others = [other for other in others
+                      if incidents_may_join(stored[kept], members[kept], stored[other], members[other])]
             merged, reports[kept] = merge_events(stored[kept], event, 0), reports[kept] + 1
+            members[kept].append(event)
             for other in others:
                 merged, reports[kept] = merge_events(merged, stored.pop(other), 0), reports[kept] + reports.pop(other)
+                members[kept].extend(members.pop(other))
                 report_of = {key: kept if value == other else value for key, value in report_of.items()}
                 deletions.append((other, kept))
             stored[kept] = merged

@@ -26,7 +26,7 @@ from rasd.extraction import ExtractFn, ExtractionEngine, InProcessEngine, Outcom
 from rasd.identity import ArticleKeys, article_keys, content_hash, normalise_url  # noqa: F401
 from rasd.schema import Article, Event
 from rasd.store import db as dbmod
-from rasd.store.dedupe import coded_fields_agree, one_report_per_article, same_incident
+from rasd.store.dedupe import coded_fields_agree, matches_incident, one_report_per_article
 from rasd.store.derived import StoreSession
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow, RejectedRow,
@@ -319,7 +319,15 @@ class Store:
                if one_report_per_article(event) else set())
         # the whole rows hold the source sentences, for the rest of the rule (a summary is not one day)
         return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None
-                and same_incident(row, event).same]
+                and matches_incident(row, Store.reports_of(s, i), event)]
+
+    @staticmethod
+    def reports_of(s: Session, event_id: str) -> list[Event]:
+        """The reports of a stored event that were events when their articles were coded (its
+        ``event_sources``; a re-telling attached as a source is not one), as coded."""
+        return [Event.model_validate(reported) for reported in s.scalars(
+            select(EventSourceRow.reported).where(EventSourceRow.event_id_cnty == event_id).order_by(EventSourceRow.id))
+            if reported.get("status") == "event"]
 
     # -- queries -------------------------------------------------------------------------------
     def events(self, where: EventFilter | None = None) -> Iterator[Event]:

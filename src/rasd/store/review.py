@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from rasd.schema import SUB_EVENT_TO_TYPE, Event
-from rasd.store.dedupe import may_join, merge_events
+from rasd.store.dedupe import incidents_may_join, merge_events
 from rasd.store.models import AuditRow, CandidateRow, DeletionRow, EventRow, EventSourceRow
 from rasd.store.repository import Store, _row_values, _sequence_number, event_from_row, withdraw_into
 
@@ -236,8 +236,9 @@ def _dedupe(store: Store, s: Session, row: EventRow, now: int, analyst: str) -> 
         return row
     # the report joins the oldest match, and others only when they are one incident with it (may_join)
     first, *rest = matches
-    first_event = event_from_row(first)
-    matches = [first, *(m for m in rest if may_join(first_event, event_from_row(m)))]
+    first_event, first_reports = event_from_row(first), store.reports_of(s, first.event_id_cnty)
+    matches = [first, *(m for m in rest if incidents_may_join(first_event, first_reports, event_from_row(m),
+                                                              store.reports_of(s, m.event_id_cnty)))]
     kept, *others = sorted([row, *matches], key=lambda r: _sequence_number(r.event_id_cnty))
     now = max(now, (kept.timestamp or 0) + 1)
     merged = event_from_row(kept)

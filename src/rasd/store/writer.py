@@ -29,7 +29,7 @@ import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
@@ -40,8 +40,8 @@ from rasd.schema import ACLED_COLUMNS, RASD_COLUMNS, Article, Event
 from rasd.store import derived
 from rasd.store.bulk import execute_many
 from rasd.store.dedupe import (
-    MAX_WINDOW_DAYS, EventLike, as_report, attach_source, attachable, coded_fields_agree, matching_types, merge_events,
-    may_join, one_report_per_article, same_incident, unique_act_pair, window_days,
+    MAX_WINDOW_DAYS, EventLike, as_report, attach_source, attachable, coded_fields_agree, incidents_may_join,
+    matches_incident, matching_types, merge_events, one_report_per_article, unique_act_pair, window_days,
 )
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, CountrySequenceRow, DeletionRow, EventRow, EventSourceRow, RejectedRow,
@@ -62,6 +62,7 @@ _DECISION_COLUMNS = tuple(getattr(EventRow, name) for name in (
     "event_id_cnty", "status", "event_type", "sub_event_type", "event_date", "time_precision", "country", "admin1",
     "admin2", "latitude", "longitude", "geo_precision", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2"))
 _EVENT_BY_ID = select(EventRow.__table__).where(EventRow.event_id_cnty == bindparam("event_id"))
+_REPORTS_OF = select(EventSourceRow.reported).where(EventSourceRow.event_id_cnty == bindparam("event_id"))
 _UPDATE_EVENT = update(EventRow.__table__).where(EventRow.__table__.c.event_id_cnty == bindparam("b_event_id"))
 _MOVE_SOURCES = (update(EventSourceRow.__table__).where(EventSourceRow.__table__.c.event_id_cnty == bindparam("old"))
                  .values(event_id_cnty=bindparam("new")))
@@ -279,6 +280,9 @@ class _EventState:
     stored: dict[str, Any] | None = None
     stored_report_count: int = 0
     deleted: bool = False
+    # Its reports of status ``event`` as their articles coded them: a new report is compared with
+    # each as well as with the merged row (``_matches``)
+    reports: list[Event] = field(default_factory=list)
 
 
 class BatchWrite:
@@ -358,7 +362,7 @@ class BatchWrite:
             event_id = self._next_id(iso3_of(event))
             stored = event.model_copy(update={"event_id_cnty": event_id, "timestamp": now})
             values.update(event_id_cnty=event_id, timestamp=now)
-            self.events[event_id] = _EventState(stored, values, 1)
+            self.events[event_id] = _EventState(stored, values, 1, reports=[event] if event.status == "event" else [])
             self.new_event_ids.append(event_id)
             self.window.put(event_id, stored)
             if event.status == "candidate":
@@ -372,14 +376,17 @@ class BatchWrite:
             return
         counts.events_merged += 1
         (kept_id, kept), *others = matches
-        others = [(other_id, other) for other_id, other in others if may_join(kept.event, other.event)]
+        others = [(other_id, other) for other_id, other in others
+                  if incidents_may_join(kept.event, kept.reports, other.event, other.reports)]
         merged = merge_events(kept.event, event, now)
         kept.report_count += 1
+        kept.reports.append(event)
         for other_id, other in others:
             # The new report bridges two stored events: they were one incident all along. The
             # younger id is withdrawn (a deletion clients can sync) and its reports move over.
             merged = merge_events(merged, other.event, now)
             kept.report_count += other.report_count
+            kept.reports.extend(other.reports)
             self._move_sources(other_id, kept_id)
             other.deleted = True
             self.window.discard(other_id)
@@ -438,15 +445,17 @@ class BatchWrite:
         chosen = [event_id for event_id in ids if event_id not in own]
         self._load([event_id for event_id in chosen if event_id not in self.events])
         return [(event_id, self.events[event_id]) for event_id in chosen
-                if same_incident(self.events[event_id].event, event).same]
+                if matches_incident(self.events[event_id].event, self.events[event_id].reports, event)]
 
     def _load(self, event_ids: list[str]) -> None:
         """Whole stored rows of events about to be merged (the window holds only the decision's columns)."""
         for event_id in event_ids:  # usually one: a cached statement by key beats compiling an IN list
             row = self.conn.execute(_EVENT_BY_ID, {"event_id": event_id}).one()
             stored = {name: getattr(row, name) for name in _EVENT_FIELDS}
+            reports = [Event.model_validate(r) for r in self.conn.execute(_REPORTS_OF, {"event_id": event_id}).scalars()
+                       if r.get("status") == "event"]
             self.events[row.event_id_cnty] = _EventState(event_from_row(row), dict(stored), row.report_count,
-                                                         stored, row.report_count)
+                                                         stored, row.report_count, reports=reports)
 
     def _move_sources(self, old: str, new: str) -> None:
         moved = self.sources_of_event.pop(old, [])
