@@ -232,6 +232,26 @@ def test_browser_event_shows_highlighted_arabic_evidence(page, server: str) -> N
     page.screenshot(path=str(DOCS / "screenshot-event.png"))
 
 
+def test_browser_event_history_says_by_what_reports_were_merged(page, server: str) -> None:  # type: ignore[no-untyped-def]
+    open_page(page, server)
+    eid = history = None
+    for row in api(page, server, "/api/events?limit=500&fields=event_id_cnty,source")["data"]:
+        if ";" in row["source"]:
+            history = api(page, server, f"/api/events/{row['event_id_cnty']}")["history"]
+            if any(h["action"] == "merge" and "model" in h["detail"].get("match", "") for h in history):
+                eid = row["event_id_cnty"]
+                break
+    assert eid is not None and history, "no event merged by the merge model"
+    open_page(page, server, f"?event={eid}")
+    page.wait_for_selector("#detail details.history")
+    assert page.locator("#detail details.history summary").text_content() == f"history ({len(history)})"
+    page.locator("#detail details.history summary").click()
+    merges = page.locator("#detail details.history li[data-action='merge']")
+    assert merges.count() == sum(h["action"] == "merge" for h in history)
+    texts = merges.all_text_contents()
+    assert any(re.search(r"match: .+ \(model 0\.\d\d\)", t) for t in texts), texts
+
+
 def test_browser_article_html_is_shown_as_text(page, server: str) -> None:  # type: ignore[no-untyped-def]
     open_page(page, server)
     rows = [r for r in api(page, server, "/api/events?status=all&limit=5000&fields=all")["data"] if r["doc_id"] == HOSTILE_ID]

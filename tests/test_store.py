@@ -106,8 +106,24 @@ def test_store_merges_reports_of_one_incident(db_url: str) -> None:
     assert (merged.fatalities, merged.fatalities_low, merged.fatalities_best, merged.fatalities_high) == (3, 3, 5, 5)
     with store.session() as s:
         assert s.scalars(select(EventSourceRow.article_id).order_by(EventSourceRow.id)).all() == ["a1", "a2"]
-        assert [a.action for a in s.scalars(select(AuditRow).order_by(AuditRow.id))] == ["insert", "merge"]
+        audit = list(s.scalars(select(AuditRow).order_by(AuditRow.id)))
+        assert [a.action for a in audit] == ["insert", "merge"]
+        assert audit[1].detail["match"] == "match: 10km"  # no sentences: the rule alone decided
     store.close()
+
+
+def test_store_audit_says_by_what_two_reports_were_merged(db_url: str) -> None:
+    # the same agency sentence in two outlets (labelled pair s034): the rule matches, the model agrees
+    told = make_event(source_sentence="وخرجت الأحد احتجاجات مماثلة في مدينتي الناصرية والسماوة.")
+    retold = make_event(source="SANA", source_sentence="وخرجت، الأحد، احتجاجات مماثلة في مدينتي الناصرية والسماوة، "
+                                                       "وفقا لمراسل فرانس برس.")
+    store = Store.open(db_url)
+    store.ingest([make_article("a1"), make_article("a2", source="SANA")], stub_extractor({"a1": [told], "a2": [retold]}))
+    with store.session() as s:
+        merge = s.scalars(select(AuditRow).where(AuditRow.action == "merge")).one()
+    store.close()
+    assert merge.detail["match"].startswith("match: same town (model 0.")
+    assert float(merge.detail["match"].rsplit(" ", 1)[1].rstrip(")")) >= 0.5
 
 
 CHEMICAL = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon", "geo_precision": 2}

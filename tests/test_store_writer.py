@@ -94,7 +94,7 @@ def _reference(items: list[Incoming], outcomes: dict[str, Outcome]) -> tuple[dic
 
     def matches(record_id: str, event: Event) -> bool:
         record = stored[record_id]
-        return coded_fields_agree(record, event).same and matches_incident(record, members[record_id], event)
+        return coded_fields_agree(record, event).same and matches_incident(record, members[record_id], event).same
 
     for item in items:
         article_id = item.article.id

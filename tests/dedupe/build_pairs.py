@@ -9,7 +9,7 @@
                                                         sixth (20270101), seventh (20270115), eighth
                                                         (20270201), ninth (20270301), tenth (20270315), eleventh (20270401),
                                                         twelfth (20270415), thirteenth (20270501), fourteenth (20270515),
-                                                        fifteenth (20270601)
+                                                        fifteenth (20270601), sixteenth (20270615)
         -> tests/dedupe/NAME/to_label.txt, tests/dedupe/NAME/pairs_unlabelled.jsonl
 
 The eighth set (session 5, fourth helper) is drawn exactly as the seventh (same strata, sizes
@@ -127,10 +127,12 @@ FOURTEENTH = {**ELEVENTH, "seed": 20270515}
 # The fifteenth set (session 8): drawn from the extractor of e4fdf26 (unchanged since session 7) when the merge
 # model was added, labelled blind, measured once with the session's final code.
 FIFTEENTH = {**ELEVENTH, "seed": 20270601}
+# The sixteenth set (session 8, end): drawn from the same extractor, labelled blind, never measured in session 8.
+SIXTEENTH = {**ELEVENTH, "seed": 20270615}
 # the pair-id prefix of each set
 PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y",
           "eighth": "z", "ninth": "n", "tenth": "q", "eleventh": "k", "twelfth": "m", "thirteenth": "r", "fourteenth": "w",
-          "fifteenth": "g"}
+          "fifteenth": "g", "sixteenth": "j"}
 # the sets drawn before each set, whose pairs of articles it leaves out: all sets before it in PREFIX's order
 EARLIER = {name: tuple(PREFIX)[:i] for i, name in enumerate(PREFIX)}
 
@@ -147,7 +149,8 @@ def main() -> None:
     second = args.set == "second" or third  # the third set is drawn as the second, with caps
     config = {"fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH,
               "seventh": SEVENTH, "eighth": EIGHTH, "ninth": NINTH, "tenth": TENTH, "eleventh": ELEVENTH,
-              "twelfth": TWELFTH, "thirteenth": THIRTEENTH, "fourteenth": FOURTEENTH, "fifteenth": FIFTEENTH}.get(args.set, THIRD if third else SECOND)
+              "twelfth": TWELFTH, "thirteenth": THIRTEENTH, "fourteenth": FOURTEENTH, "fifteenth": FIFTEENTH,
+              "sixteenth": SIXTEENTH}.get(args.set, THIRD if third else SECOND)
     sizes = config["strata"] if second else STRATA
     seed = args.seed if args.seed is not None else (config["seed"] if second else 5)
     out_dir = HERE / args.set if second else HERE

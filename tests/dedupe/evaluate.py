@@ -21,7 +21,11 @@
     python tests/dedupe/evaluate.py --set eleventh  the eleventh set (tests/dedupe/eleventh/, session 6's last: measure only)
     python tests/dedupe/evaluate.py --set twelfth   the twelfth and thirteenth sets (session 7, drawn at its start:
                                        thirteenth   measure only)
-    python tests/dedupe/evaluate.py --set fourteenth  drawn and labelled at the end of session 7, never measured:
+    python tests/dedupe/evaluate.py --set fourteenth  drawn and labelled at the end of session 7, measured once
+                                                    at the start of session 8
+    python tests/dedupe/evaluate.py --set fifteenth   drawn and labelled in session 8, measured once with the
+                                                    merge model
+    python tests/dedupe/evaluate.py --set sixteenth   drawn and labelled at the end of session 8, never measured:
                                                     the next fair figure
     python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
                                                     a new SQLite store (in corpus order, as ``rasd ingest``
@@ -98,7 +102,7 @@ SETS = {"first": HERE / "pairs.jsonl", "second": HERE / "second" / "pairs.jsonl"
         "ninth": HERE / "ninth" / "pairs.jsonl", "tenth": HERE / "tenth" / "pairs.jsonl",
         "eleventh": HERE / "eleventh" / "pairs.jsonl", "twelfth": HERE / "twelfth" / "pairs.jsonl",
         "thirteenth": HERE / "thirteenth" / "pairs.jsonl", "fourteenth": HERE / "fourteenth" / "pairs.jsonl",
-        "fifteenth": HERE / "fifteenth" / "pairs.jsonl"}
+        "fifteenth": HERE / "fifteenth" / "pairs.jsonl", "sixteenth": HERE / "sixteenth" / "pairs.jsonl"}
 
 
 def load_pairs(which: str = "first") -> list[dict]:

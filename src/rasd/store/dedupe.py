@@ -1,8 +1,9 @@
 """Deduplication: is a new report the same real event as a stored one, and how are they merged.
 
-Both functions are pure (no database, no clock): ``same_incident`` decides, ``merge_events``
-combines. The store calls them for every new located, dated event against stored events of the
-same type in the widest date window (``MAX_WINDOW_DAYS``).
+The functions are pure (no database, no clock): ``same_incident`` (the rule) and ``one_incident``
+(the rule, then the merge model) decide, ``merge_events`` combines. The store calls them for every
+new located, dated event against stored events of the same type in the widest date window
+(``MAX_WINDOW_DAYS``).
 
 The rule (issue 5; measured in docs/ACCURACY.md, "Deduplication"):
 
@@ -57,10 +58,22 @@ The rule (issue 5; measured in docs/ACCURACY.md, "Deduplication"):
   Wednesday, Saqba retaken on Saturday and Sunday's summary; 1 true merge lost, Putin's truce
   requested on Monday for Tuesday). Not for a chemical attack.
 
+**The merge model.** The rule says whether two reports *may* be one incident; on unseen labelled
+pairs a third of the pairs it lets through are two (one day's strike and its campaign, a veto and
+the attack it is about, two strikes on one town a day apart). ``one_incident`` asks the merge model
+(``rasd.store.linker``: a logistic model over features of the pair, sentences included, fitted on
+the labelled design pairs; its weights are the data file ``rasd/data/dedupe/merge_model.yaml``)
+about every pair the rule matches, and keeps the pair only when the model's probability reaches
+its threshold (session 8). A record with no sentence (typed in by an analyst) is decided by the
+rule alone.
+
 **Joins at the store.** A new report merges into the oldest stored event it is the same incident
-as; a stored event takes one report per article (``one_report_per_article``: the extractor splits
-on purpose), except for a chemical attack; a report that matches several stored events joins
-them only when they are one incident themselves (``may_join``: sameness is not transitive).
+as (``one_incident``) by the event's merged record or by any of its reports as their articles
+coded them (``matches_incident``: the merged record drifts from each report); a stored event takes
+one report per article (``one_report_per_article``: the extractor splits on purpose), except for a
+chemical attack; a report that matches several stored events joins them only when they are one
+incident themselves, by any two of their records or reports (``incidents_may_join``: sameness is
+not transitive).
 
 A merge keeps the stored ``event_id_cnty``, appends the new source (ACLED's ``source`` is
 ``;``-separated), keeps the most precise place and the most precise date, and takes fatalities
@@ -314,13 +327,20 @@ def one_incident(a: EventLike, b: EventLike) -> Decision:
     return Decision(True, f"{decision.reason} (model {probability:.2f})")
 
 
-def matches_incident(record: EventLike, reports: Sequence[EventLike], event: EventLike) -> bool:
+def matches_incident(record: EventLike, reports: Sequence[EventLike], event: EventLike) -> Decision:
     """Whether ``event`` is one more report of a stored incident: the same incident (``one_incident``)
     as its merged record or as any of its ``reports`` (as their articles coded them). A merged record
     drifts from each report (the most precise place of one, the date of another, the named actor of a
     third), so a new report told like one of them may no longer match the whole (session 8: the
-    stored reports raised the unseen pairs' recall from 0.615 to 0.629 with the model)."""
-    return any(one_incident(report, event).same for report in (record, *reports))
+    stored reports raised the unseen pairs' recall from 0.615 to 0.629 with the model). The decision
+    is the first that joins (its reason says by what, for the audit log), else the merged record's."""
+    first = one_incident(record, event)
+    if first.same:
+        return first
+    for report in reports:
+        if (decision := one_incident(report, event)).same:
+            return Decision(True, f"{decision.reason}, by a report")
+    return first
 
 
 def incidents_may_join(first: EventLike, first_reports: Sequence[EventLike], other: EventLike,

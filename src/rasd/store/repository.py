@@ -319,7 +319,7 @@ class Store:
                if one_report_per_article(event) else set())
         # the whole rows hold the source sentences, for the rest of the rule (a summary is not one day)
         return [row for i in ids if i not in own and (row := s.get(EventRow, i)) is not None
-                and matches_incident(row, Store.reports_of(s, i), event)]
+                and matches_incident(row, Store.reports_of(s, i), event).same]
 
     @staticmethod
     def reports_of(s: Session, event_id: str) -> list[Event]:

@@ -375,8 +375,8 @@ class BatchWrite:
             self._audit("insert", event_id, article_id, {"status": event.status})
             return
         counts.events_merged += 1
-        (kept_id, kept), *others = matches
-        others = [(other_id, other) for other_id, other in others
+        (kept_id, kept, why), *others = matches
+        others = [(other_id, other) for other_id, other, _ in others
                   if incidents_may_join(kept.event, kept.reports, other.event, other.reports)]
         merged = merge_events(kept.event, event, now)
         kept.report_count += 1
@@ -400,14 +400,14 @@ class BatchWrite:
         kept.event, kept.values = merged, values
         self.window.put(kept_id, merged)
         self._add_source(source, kept_id)
-        self._audit("merge", kept_id, article_id, {"changed": changed, "event_index": index})
+        self._audit("merge", kept_id, article_id, {"changed": changed, "event_index": index, "match": why})
 
-    def _attach(self, event: Event, target: tuple[str, _EventState], source: dict[str, Any], article_id: str,
+    def _attach(self, event: Event, target: tuple[str, _EventState, str], source: dict[str, Any], article_id: str,
                 index: int, counts: IngestCounts) -> None:
         """A re-telling of a stored event (``dedupe.attachable``): one more source of the oldest
         stored event of the same incident, not a candidate; its coded fields stay as they are."""
         counts.events_attached += 1
-        kept_id, kept = target
+        kept_id, kept, why = target
         attached = attach_source(kept.event, event, self.now)
         kept.report_count += 1
         values = _row_values(attached)
@@ -415,7 +415,8 @@ class BatchWrite:
         changed = sorted(n for n in _EVENT_FIELDS if n not in _NOT_AUDITED and kept.values[n] != values[n])
         kept.event, kept.values = attached, values
         self._add_source(source, kept_id)
-        self._audit("attach", kept_id, article_id, {"reason": event.reason, "changed": changed, "event_index": index})
+        self._audit("attach", kept_id, article_id, {"reason": event.reason, "changed": changed, "event_index": index,
+                                                    "match": why})
 
     def _add_source(self, source: dict[str, Any], event_id: str) -> None:
         source["event_id_cnty"] = event_id
@@ -427,7 +428,7 @@ class BatchWrite:
         self.audit.append({"at": self.now, "action": action, "event_id_cnty": event_id, "article_id": article_id,
                            "detail": detail})
 
-    def _matches(self, event: Event, article_id: str) -> list[tuple[str, _EventState]]:
+    def _matches(self, event: Event, article_id: str) -> list[tuple[str, _EventState, str]]:
         """Stored events that are the same incident, oldest first; none that already has a report
         of this article (the extractor split them on purpose: ``one_report_per_article``)."""
         if event.event_date is None:
@@ -444,8 +445,12 @@ class BatchWrite:
                if one_report_per_article(event) else set())
         chosen = [event_id for event_id in ids if event_id not in own]
         self._load([event_id for event_id in chosen if event_id not in self.events])
-        return [(event_id, self.events[event_id]) for event_id in chosen
-                if matches_incident(self.events[event_id].event, self.events[event_id].reports, event)]
+        found = []
+        for event_id in chosen:
+            state = self.events[event_id]
+            if (decision := matches_incident(state.event, state.reports, event)).same:
+                found.append((event_id, state, decision.reason))  # by what it matched, for the audit log
+        return found
 
     def _load(self, event_ids: list[str]) -> None:
         """Whole stored rows of events about to be merged (the window holds only the decision's columns)."""

@@ -315,7 +315,22 @@ async function selectEvent(id) {
       highlightedSentence(s.source_sentence || "", s.evidence || []),
       el("div", { class: "small muted" }, (s.evidence || []).map((sp) => `${FIELD_LABELS[sp.field] || sp.field}: «${sp.text}»`).join(" · "))));
   }
-  box.replaceChildren(el("h2", {}, `${e.event_id_cnty} · ${e.sub_event_type}`), dl, reviewPanel(e), sources);
+  box.replaceChildren(el("h2", {}, `${e.event_id_cnty} · ${e.sub_event_type}`), dl, reviewPanel(e), sources,
+    historyPanel(body.history || []));
+}
+// What happened to the record, oldest first: each merge says by what the reports matched (the
+// rule's reason and the merge model's probability), each edit what changed.
+function historyLine(h) {
+  const d = h.detail || {};
+  const why = d.match || (d.merged_into ? `merged into ${d.merged_into}` : "")
+    || (d.changed && d.changed.length ? `changed: ${d.changed.join(", ")}` : "");
+  return [new Date(h.at * 1000).toISOString().slice(0, 16).replace("T", " "), h.action,
+    h.article_id || "", why].filter(Boolean).join(" · ");
+}
+function historyPanel(history) {
+  const list = el("ol", { class: "small" });
+  for (const h of history) list.append(el("li", { "data-action": h.action }, historyLine(h)));
+  return el("details", { class: "history" }, el("summary", { class: "small" }, `history (${history.length})`), list);
 }
 
 // -- review mode ------------------------------------------------------------------------------------
