@@ -61,6 +61,27 @@ def test_merge_model_features_and_probability_are_symmetric(sentence_a: str, sen
     assert 0.0 <= model.probability(a, b) <= 1.0
 
 
+def test_merge_model_from_the_environment_replaces_the_shipped_one(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # an analyst's own model: here the shipped one made stricter than any pair can pass
+    document = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    document["threshold"] = 1.0
+    (tmp_path / "strict.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    told = make_event(source_sentence="وقتل مدنيان في اشتباكات في أريحا.")
+    retold = make_event(source_sentence="وقتل مدنيان في اشتباكات في أريحا.", source="SANA")
+    assert one_incident(told, retold).same
+    monkeypatch.setenv("RASD_MERGE_MODEL", str(tmp_path / "strict.yaml"))
+    default_merge_model.cache_clear()
+    try:
+        assert default_merge_model().threshold == 1.0
+        assert not one_incident(told, retold).same
+        assert one_incident(told, retold).reason.startswith("model ")
+    finally:
+        monkeypatch.delenv("RASD_MERGE_MODEL")
+        default_merge_model.cache_clear()
+    assert one_incident(told, retold).same
+
+
 def test_merge_model_is_not_asked_about_a_record_without_a_sentence() -> None:
     # a record typed in by an analyst has no sentence: the rule alone decides
     typed, told = make_event(), make_event(source_sentence="وقتل مدنيان في اشتباكات في أريحا.")

@@ -197,3 +197,16 @@ def test_store_cli_progress_bar_and_deletions_export(tmp_path: Path) -> None:
         assert row["reason"] == f"duplicate: merged into {row['merged_into']}"
     info = json.loads(run_rasd("db", "info", "--db", db).stdout)
     assert info["articles"] == 30 and info["deletions"] == len(deletions)
+
+
+def test_store_cli_a_broken_merge_model_stops_before_anything_is_read(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "model.yaml").write_text("threshold: 2\n", encoding="utf-8")
+    (tmp_path / "article.txt").write_text("قتل خمسة مدنيين في قصف على دوما السبت.", encoding="utf-8")
+    monkeypatch.setenv("RASD_MERGE_MODEL", str(tmp_path / "model.yaml"))
+    result = run_rasd("ingest", str(tmp_path / "article.txt"), "--db", f"sqlite:///{tmp_path / 'rasd.db'}",
+                      "--published", "2018-04-08", check=False)
+    assert result.returncode == 2
+    assert f"rasd: the merge model ({tmp_path / 'model.yaml'}) is not valid" in result.stderr
+    assert "intercept" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "rasd.db").exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -317,8 +318,15 @@ def gazetteer_lookup(
 
 # -- the event store ------------------------------------------------------------------------------
 def _open_store(db: Optional[str]):  # type: ignore[no-untyped-def]
-    from rasd.store import Store
+    import yaml
 
+    from rasd.store import Store
+    from rasd.store.linker import default_merge_model
+
+    try:  # every store command may merge (ingest, review, serve): a broken model stops it first
+        default_merge_model()
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        _fail(f"the merge model ({os.environ.get('RASD_MERGE_MODEL') or 'shipped'}) is not valid: {exc}")
     try:
         return Store.open(db)
     except Exception as exc:  # a wrong URL, a server down, a file we cannot write

@@ -2,6 +2,7 @@
 
     python tests/dedupe/train_merge_model.py            print the cross-validated figures and the model
     python tests/dedupe/train_merge_model.py --write    also write src/rasd/data/dedupe/merge_model.yaml
+    ... --write --out PATH                              write PATH instead (use it with RASD_MERGE_MODEL=PATH)
 
 Training pairs: every labelled pair of ``diagnose.DESIGN_SETS`` (the sets whose errors may be
 read), re-coded by the current extractor (``evaluate.reextract``); a pair with a passage no longer
@@ -101,6 +102,7 @@ def as_yaml(model, rows: int, threshold: float, c: float) -> dict[str, object]: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_PATH.relative_to(ev.ROOT)}")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH, help="where --write writes the model")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--c", type=float, default=0.3, help="inverse L2 strength")
     parser.add_argument("--corpus", type=Path, default=ev.DEFAULT_CORPUS)
@@ -123,8 +125,8 @@ def main() -> None:
             + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))
     print(text)
     if args.write:
-        MODEL_PATH.write_text(text, encoding="utf-8")
-        print("written", MODEL_PATH)
+        args.out.write_text(text, encoding="utf-8")
+        print("written", args.out)
 
 
 if __name__ == "__main__":

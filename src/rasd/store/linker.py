@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -172,4 +173,8 @@ def load_merge_model(path: Path | None = None) -> MergeModel:
 
 @functools.cache
 def default_merge_model() -> MergeModel:
-    return load_merge_model()
+    """The model in ``$RASD_MERGE_MODEL`` (a file as ``train_merge_model.py --write --out`` writes
+    it: an analyst's model fitted on their own labelled pairs), else the shipped one. Read once per
+    process."""
+    path = os.environ.get("RASD_MERGE_MODEL")
+    return load_merge_model(Path(path) if path else None)

@@ -28,6 +28,7 @@ from rasd.schema import Article, Event
 from rasd.store import db as dbmod
 from rasd.store.dedupe import coded_fields_agree, matches_incident, one_report_per_article
 from rasd.store.derived import StoreSession
+from rasd.store.linker import default_merge_model
 from rasd.store.models import (
     ArticleRow, AuditRow, CandidateRow, DeletionRow, EventRow, EventSourceRow, FeedStateRow, RejectedRow,
 )
@@ -228,6 +229,7 @@ class Store:
         ``ExtractionEngine`` (e.g. Dask workers). Either way batches are written in input order by
         this one process, so ids and merges do not depend on where extraction ran.
         """
+        default_merge_model()  # a broken $RASD_MERGE_MODEL stops the run before any article is read
         engine = extract if isinstance(extract, ExtractionEngine) else InProcessEngine(extract)
         total = IngestCounts()
         in_flight: deque[_SubmittedBatch] = deque()
