@@ -127,7 +127,7 @@ FOURTEENTH = {**ELEVENTH, "seed": 20270515}
 # The fifteenth set (session 8): drawn from the extractor of e4fdf26 (unchanged since session 7) when the merge
 # model was added, labelled blind, measured once with the session's final code.
 FIFTEENTH = {**ELEVENTH, "seed": 20270601}
-# The sixteenth set (session 8, end): drawn from the same extractor, labelled blind, never measured in session 8.
+# The sixteenth set (session 8, end): drawn from the same extractor, labelled blind, measured once with the final code.
 SIXTEENTH = {**ELEVENTH, "seed": 20270615}
 # the pair-id prefix of each set
 PREFIX = {"first": "p", "second": "s", "third": "t", "fourth": "f", "fifth": "v", "sixth": "x", "seventh": "y",

@@ -25,8 +25,8 @@
                                                     at the start of session 8
     python tests/dedupe/evaluate.py --set fifteenth   drawn and labelled in session 8, measured once with the
                                                     merge model
-    python tests/dedupe/evaluate.py --set sixteenth   drawn and labelled at the end of session 8, never measured:
-                                                    the next fair figure
+    python tests/dedupe/evaluate.py --set sixteenth   drawn and labelled at the end of session 8, measured once
+                                                    with its final code; nothing was chosen on it
     python tests/dedupe/evaluate.py --store         what the store does: the whole corpus ingested into
                                                     a new SQLite store (in corpus order, as ``rasd ingest``
                                                     would), a pair joined when its two passages' reports

@@ -321,7 +321,7 @@ def one_incident(a: EventLike, b: EventLike) -> Decision:
     from rasd.store.linker import default_merge_model  # the model's features read this module's rule
 
     model = default_merge_model()
-    probability = model.probability(a, b)
+    probability = model.probability(a, b, rule_match=True)
     if probability < model.threshold:
         return Decision(False, f"model {probability:.2f}")
     return Decision(True, f"{decision.reason} (model {probability:.2f})")

@@ -79,8 +79,11 @@ def _km_apart(a: EventLike, b: EventLike) -> float:
     return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
-def pair_features(a: Any, b: Any) -> dict[str, float]:
-    """The features of a pair of reports (``FEATURES``, in that order), symmetric in a and b."""
+def pair_features(a: Any, b: Any, rule_match: bool | None = None) -> dict[str, float]:
+    """The features of a pair of reports (``FEATURES``, in that order), symmetric in a and b.
+    ``rule_match``: the rule's decision when the caller has it already (``one_incident``)."""
+    if rule_match is None:
+        rule_match = a.status == b.status == "event" and same_incident(a, b).same
     days, km = _days_apart(a, b), _km_apart(a, b)
     actors_a, actors_b = named_actors(a), named_actors(b)
     chars_a, words_a, numbers_a = _sentence_profile(a.source_sentence or "")
@@ -108,7 +111,7 @@ def pair_features(a: Any, b: Any) -> dict[str, float]:
         "both_tolls": float(fatal_a > 0 and fatal_b > 0),
         "same_toll": float(fatal_a == fatal_b and fatal_a > 0),
         "toll_ratio": (min(fatal_a, fatal_b) + 1) / (max(fatal_a, fatal_b) + 1),
-        "rule_match": float(same_incident(a, b).same) if a.status == b.status == "event" else 0.0,
+        "rule_match": float(rule_match),
         "sentence_char_cosine": _cosine(chars_a, chars_b),
         "sentence_word_cosine": _cosine(words_a, words_b),
         "shared_number": float(bool(numbers_a & numbers_b)),
@@ -148,8 +151,8 @@ class MergeModel(BaseModel):
             raise ValueError("scales must be positive")
         return self
 
-    def probability(self, a: Any, b: Any) -> float:
-        features = pair_features(a, b)
+    def probability(self, a: Any, b: Any, rule_match: bool | None = None) -> float:
+        features = pair_features(a, b, rule_match)
         z = self.intercept + sum(self.weights[name] * (features[name] - self.means[name]) / self.scales[name]
                                  for name in FEATURES)
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))

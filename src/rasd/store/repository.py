@@ -34,7 +34,7 @@ from rasd.store.models import (
 )
 # _row_values, _sequence_number and event_from_row are imported from here by the review and query modules.
 from rasd.store.writer import (  # noqa: F401
-    BatchWrite, DedupeWindow, KnownArticles, _row_values, _sequence_number, event_from_row,
+    BatchWrite, DedupeWindow, KnownArticles, _row_values, _sequence_number, event_from_row, stored_reports,
 )
 
 DEFAULT_BATCH_SIZE = 50
@@ -325,11 +325,8 @@ class Store:
 
     @staticmethod
     def reports_of(s: Session, event_id: str) -> list[Event]:
-        """The reports of a stored event that were events when their articles were coded (its
-        ``event_sources``; a re-telling attached as a source is not one), as coded."""
-        return [Event.model_validate(reported) for reported in s.scalars(
-            select(EventSourceRow.reported).where(EventSourceRow.event_id_cnty == event_id).order_by(EventSourceRow.id))
-            if reported.get("status") == "event"]
+        """``writer.stored_reports`` in an ORM session (what it has flushed included)."""
+        return stored_reports(s.connection(), event_id)
 
     # -- queries -------------------------------------------------------------------------------
     def events(self, where: EventFilter | None = None) -> Iterator[Event]:

@@ -62,7 +62,8 @@ _DECISION_COLUMNS = tuple(getattr(EventRow, name) for name in (
     "event_id_cnty", "status", "event_type", "sub_event_type", "event_date", "time_precision", "country", "admin1",
     "admin2", "latitude", "longitude", "geo_precision", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2"))
 _EVENT_BY_ID = select(EventRow.__table__).where(EventRow.event_id_cnty == bindparam("event_id"))
-_REPORTS_OF = select(EventSourceRow.reported).where(EventSourceRow.event_id_cnty == bindparam("event_id"))
+_REPORTS_OF = (select(EventSourceRow.reported).where(EventSourceRow.event_id_cnty == bindparam("event_id"))
+               .order_by(EventSourceRow.id))
 _UPDATE_EVENT = update(EventRow.__table__).where(EventRow.__table__.c.event_id_cnty == bindparam("b_event_id"))
 _MOVE_SOURCES = (update(EventSourceRow.__table__).where(EventSourceRow.__table__.c.event_id_cnty == bindparam("old"))
                  .values(event_id_cnty=bindparam("new")))
@@ -84,6 +85,13 @@ def iso3_of(event: Event) -> str:
 def _sequence_number(event_id: str) -> int:
     digits = event_id[3:]
     return int(digits) if digits.isdigit() else 0
+
+
+def stored_reports(conn: Connection, event_id: str) -> list[Event]:
+    """The reports of a stored event that were events when their articles were coded (its
+    ``event_sources``, in the order they came; a re-telling attached as a source is not one)."""
+    return [Event.model_validate(reported) for reported in conn.execute(_REPORTS_OF, {"event_id": event_id}).scalars()
+            if reported.get("status") == "event"]
 
 
 def event_from_row(row: Any) -> Event:
@@ -457,10 +465,9 @@ class BatchWrite:
         for event_id in event_ids:  # usually one: a cached statement by key beats compiling an IN list
             row = self.conn.execute(_EVENT_BY_ID, {"event_id": event_id}).one()
             stored = {name: getattr(row, name) for name in _EVENT_FIELDS}
-            reports = [Event.model_validate(r) for r in self.conn.execute(_REPORTS_OF, {"event_id": event_id}).scalars()
-                       if r.get("status") == "event"]
             self.events[row.event_id_cnty] = _EventState(event_from_row(row), dict(stored), row.report_count,
-                                                         stored, row.report_count, reports=reports)
+                                                         stored, row.report_count,
+                                                         reports=stored_reports(self.conn, event_id))
 
     def _move_sources(self, old: str, new: str) -> None:
         moved = self.sources_of_event.pop(old, [])
